@@ -1,0 +1,17 @@
+//! A sans-IO SIP user agent for browsers (SIP over WebSocket, RFC 7118).
+//!
+//! Nothing here reads a clock, opens a socket or spawns a task: the driver feeds in what
+//! happened and when, and executes what comes out. See `ua::UserAgent`.
+
+pub mod account;
+pub mod auth;
+pub mod message;
+pub mod redact;
+pub mod registration;
+mod reply;
+pub mod rng;
+pub mod ua;
+
+pub use account::{websocket_url, Account};
+pub use registration::{RegistrationEvent, RegistrationFailure, RegistrationState};
+pub use ua::{Event, Level, LinkState, Output, UserAgent};

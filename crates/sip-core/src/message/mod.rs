@@ -1,0 +1,242 @@
+//! The SIP message model, a tolerant parser and a printer.
+//!
+//! Headers are kept as text in wire order and parsed into typed values only when read, so an
+//! odd header the core never looks at cannot make a message unreadable (see
+//! docs/decisions/0001-message-layer.md for why this is ours and not rsip).
+
+mod address;
+mod header;
+mod params;
+mod parse;
+mod uri;
+mod via;
+
+pub use address::Address;
+pub use header::{canonical_name, split_list, Headers};
+pub use params::{quote, Param, Params};
+pub use parse::{parse, ParseError};
+pub use uri::{split_host_port, Uri, UriError};
+pub use via::{CSeq, Via};
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Method {
+    Invite,
+    Ack,
+    Bye,
+    Cancel,
+    Register,
+    Options,
+    Info,
+    Update,
+    Prack,
+    Message,
+    Notify,
+    Refer,
+    Subscribe,
+    Other(String),
+}
+
+impl Method {
+    pub fn parse(s: &str) -> Method {
+        match s {
+            "INVITE" => Method::Invite,
+            "ACK" => Method::Ack,
+            "BYE" => Method::Bye,
+            "CANCEL" => Method::Cancel,
+            "REGISTER" => Method::Register,
+            "OPTIONS" => Method::Options,
+            "INFO" => Method::Info,
+            "UPDATE" => Method::Update,
+            "PRACK" => Method::Prack,
+            "MESSAGE" => Method::Message,
+            "NOTIFY" => Method::Notify,
+            "REFER" => Method::Refer,
+            "SUBSCRIBE" => Method::Subscribe,
+            other => Method::Other(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Method::Invite => "INVITE",
+            Method::Ack => "ACK",
+            Method::Bye => "BYE",
+            Method::Cancel => "CANCEL",
+            Method::Register => "REGISTER",
+            Method::Options => "OPTIONS",
+            Method::Info => "INFO",
+            Method::Update => "UPDATE",
+            Method::Prack => "PRACK",
+            Method::Message => "MESSAGE",
+            Method::Notify => "NOTIFY",
+            Method::Refer => "REFER",
+            Method::Subscribe => "SUBSCRIBE",
+            Method::Other(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: Method,
+    /// Request-URI as written; parse with [`Uri::parse`] when needed.
+    pub uri: String,
+    pub headers: Headers,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    pub reason: String,
+    pub headers: Headers,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    Request(Request),
+    Response(Response),
+}
+
+impl Message {
+    pub fn headers(&self) -> &Headers {
+        match self {
+            Message::Request(r) => &r.headers,
+            Message::Response(r) => &r.headers,
+        }
+    }
+}
+
+/// Typed reads shared by requests and responses. Each returns `None` when the header is
+/// missing or malformed; callers decide whether that makes the message unusable.
+pub trait HeaderAccess {
+    fn hdrs(&self) -> &Headers;
+
+    fn call_id(&self) -> Option<&str> {
+        self.hdrs()
+            .get("Call-ID")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+    fn cseq(&self) -> Option<CSeq<'_>> {
+        self.hdrs().get("CSeq").and_then(|v| CSeq::parse(v).ok())
+    }
+    // "from" here is the From header, not a conversion.
+    #[allow(clippy::wrong_self_convention)]
+    fn from_addr(&self) -> Option<Address> {
+        self.hdrs().get("From").and_then(|v| Address::parse(v).ok())
+    }
+    fn to_addr(&self) -> Option<Address> {
+        self.hdrs().get("To").and_then(|v| Address::parse(v).ok())
+    }
+    fn top_via(&self) -> Option<Via> {
+        self.hdrs()
+            .list("Via")
+            .next()
+            .and_then(|v| Via::parse(v).ok())
+    }
+    fn contacts(&self) -> Vec<Address> {
+        self.hdrs()
+            .list("Contact")
+            .filter_map(|v| Address::parse(v).ok())
+            .collect()
+    }
+    /// A decimal header such as Expires or Min-Expires.
+    fn header_u32(&self, name: &str) -> Option<u32> {
+        self.hdrs().get(name).and_then(|v| v.trim().parse().ok())
+    }
+}
+
+impl HeaderAccess for Request {
+    fn hdrs(&self) -> &Headers {
+        &self.headers
+    }
+}
+
+impl HeaderAccess for Response {
+    fn hdrs(&self) -> &Headers {
+        &self.headers
+    }
+}
+
+fn write_headers_and_body(out: &mut String, headers: &Headers, body: &str) {
+    for (name, value) in headers.iter() {
+        if name.eq_ignore_ascii_case("Content-Length") {
+            continue;
+        }
+        out.push_str(name);
+        out.push_str(": ");
+        out.push_str(value);
+        out.push_str("\r\n");
+    }
+    // Always computed, never trusted from the header list: a wrong length desynchronises a stream.
+    out.push_str("Content-Length: ");
+    out.push_str(&body.len().to_string());
+    out.push_str("\r\n\r\n");
+    out.push_str(body);
+}
+
+impl fmt::Display for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = format!("{} {} SIP/2.0\r\n", self.method, self.uri);
+        write_headers_and_body(&mut out, &self.headers, &self.body);
+        f.write_str(&out)
+    }
+}
+
+impl fmt::Display for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = format!("SIP/2.0 {} {}\r\n", self.status, self.reason);
+        write_headers_and_body(&mut out, &self.headers, &self.body);
+        f.write_str(&out)
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Message::Request(r) => r.fmt(f),
+            Message::Response(r) => r.fmt(f),
+        }
+    }
+}
+
+/// Default reason phrases for the status codes this UA sends.
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        100 => "Trying",
+        180 => "Ringing",
+        183 => "Session Progress",
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        407 => "Proxy Authentication Required",
+        408 => "Request Timeout",
+        415 => "Unsupported Media Type",
+        420 => "Bad Extension",
+        423 => "Interval Too Brief",
+        480 => "Temporarily Unavailable",
+        481 => "Call/Transaction Does Not Exist",
+        486 => "Busy Here",
+        487 => "Request Terminated",
+        488 => "Not Acceptable Here",
+        491 => "Request Pending",
+        500 => "Server Internal Error",
+        501 => "Not Implemented",
+        503 => "Service Unavailable",
+        603 => "Decline",
+        _ => "Unknown",
+    }
+}

@@ -1,0 +1,198 @@
+//! SIP URIs (RFC 3261 §19.1), parsed tolerantly: what we do not understand we keep verbatim.
+
+use super::params::Params;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Uri {
+    /// `sip`, `sips`, or anything else (`tel`, `urn`): then only `opaque` is meaningful.
+    pub scheme: String,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub host: String,
+    pub port: Option<u16>,
+    pub params: Params,
+    /// `?a=b&c=d` part, verbatim without the `?`.
+    pub headers: Option<String>,
+    /// The whole text after `scheme:` for non-SIP schemes.
+    pub opaque: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UriError(pub &'static str);
+
+impl fmt::Display for UriError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "bad URI: {}", self.0)
+    }
+}
+
+impl Uri {
+    pub fn sip(user: Option<&str>, host: &str) -> Self {
+        Uri {
+            scheme: "sip".into(),
+            user: user.map(str::to_string),
+            password: None,
+            host: host.to_string(),
+            port: None,
+            params: Params::default(),
+            headers: None,
+            opaque: None,
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, UriError> {
+        let s = s.trim();
+        let colon = s.find(':').ok_or(UriError("no scheme"))?;
+        let scheme = &s[..colon];
+        if scheme.is_empty()
+            || !scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+        {
+            return Err(UriError("invalid scheme"));
+        }
+        let rest = &s[colon + 1..];
+        if !scheme.eq_ignore_ascii_case("sip") && !scheme.eq_ignore_ascii_case("sips") {
+            let mut u = Uri::sip(None, "");
+            u.scheme = scheme.to_ascii_lowercase();
+            u.opaque = Some(rest.to_string());
+            return Ok(u);
+        }
+        let (rest, headers) = match rest.find('?') {
+            Some(q) => (&rest[..q], Some(rest[q + 1..].to_string())),
+            None => (rest, None),
+        };
+        // userinfo ends at the last '@' before any ';' param section (users may contain ';').
+        let (userinfo, hostpart) = match rest.rfind('@') {
+            Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
+            None => (None, rest),
+        };
+        let (user, password) = match userinfo {
+            Some(ui) => match ui.find(':') {
+                Some(c) => (Some(ui[..c].to_string()), Some(ui[c + 1..].to_string())),
+                None => (Some(ui.to_string()), None),
+            },
+            None => (None, None),
+        };
+        let (hostport, params) = match hostpart.find(';') {
+            Some(sc) => (&hostpart[..sc], Params::parse(&hostpart[sc + 1..], b';')),
+            None => (hostpart, Params::default()),
+        };
+        let (host, port) = split_host_port(hostport)?;
+        if host.is_empty() {
+            return Err(UriError("empty host"));
+        }
+        Ok(Uri {
+            scheme: scheme.to_ascii_lowercase(),
+            user,
+            password,
+            host: host.to_string(),
+            port,
+            params,
+            headers,
+            opaque: None,
+        })
+    }
+
+    /// The value `sip:user@host` with no params: the form an AOR is compared in.
+    pub fn aor(&self) -> String {
+        match &self.user {
+            Some(u) => format!("{}:{}@{}", self.scheme, u, self.host),
+            None => format!("{}:{}", self.scheme, self.host),
+        }
+    }
+}
+
+/// Splits `host[:port]`, with IPv6 references in brackets.
+pub fn split_host_port(s: &str) -> Result<(&str, Option<u16>), UriError> {
+    let s = s.trim();
+    let (host, port) = if s.starts_with('[') {
+        let end = s.find(']').ok_or(UriError("unterminated IPv6 reference"))?;
+        let after = &s[end + 1..];
+        let port = after.strip_prefix(':');
+        if port.is_none() && !after.is_empty() {
+            return Err(UriError("junk after IPv6 reference"));
+        }
+        (&s[..end + 1], port)
+    } else {
+        match s.rfind(':') {
+            Some(c) => (&s[..c], Some(&s[c + 1..])),
+            None => (s, None),
+        }
+    };
+    let port = match port {
+        Some(p) => Some(p.parse::<u16>().map_err(|_| UriError("bad port"))?),
+        None => None,
+    };
+    if host
+        .bytes()
+        .any(|b| b.is_ascii_whitespace() || b == b'<' || b == b'>' || b == b'"')
+    {
+        return Err(UriError("invalid host"));
+    }
+    Ok((host, port))
+}
+
+impl fmt::Display for Uri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(o) = &self.opaque {
+            return write!(f, "{}:{}", self.scheme, o);
+        }
+        write!(f, "{}:", self.scheme)?;
+        if let Some(u) = &self.user {
+            f.write_str(u)?;
+            if let Some(p) = &self.password {
+                write!(f, ":{p}")?;
+            }
+            f.write_str("@")?;
+        }
+        f.write_str(&self.host)?;
+        if let Some(p) = self.port {
+            write!(f, ":{p}")?;
+        }
+        let mut s = String::new();
+        self.params.write_to(&mut s);
+        f.write_str(&s)?;
+        if let Some(h) = &self.headers {
+            write!(f, "?{h}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_sip_uri() {
+        let u = Uri::parse("sip:p8c1n2ve@k3vd9q2lsj7m.invalid:8443;transport=ws;lr?x=y").unwrap();
+        assert_eq!(u.user.as_deref(), Some("p8c1n2ve"));
+        assert_eq!(u.host, "k3vd9q2lsj7m.invalid");
+        assert_eq!(u.port, Some(8443));
+        assert_eq!(u.params.get("transport"), Some("ws"));
+        assert!(u.params.contains("lr"));
+        assert_eq!(
+            u.to_string(),
+            "sip:p8c1n2ve@k3vd9q2lsj7m.invalid:8443;transport=ws;lr?x=y"
+        );
+    }
+
+    #[test]
+    fn ipv6_and_tel() {
+        let u = Uri::parse("sips:[2001:db8::1]:5061").unwrap();
+        assert_eq!(u.host, "[2001:db8::1]");
+        assert_eq!(u.port, Some(5061));
+        let t = Uri::parse("tel:+919876543210").unwrap();
+        assert_eq!(t.to_string(), "tel:+919876543210");
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        assert!(Uri::parse("nocolon").is_err());
+        assert!(Uri::parse("sip:").is_err());
+        assert!(Uri::parse("sip:a@b:99999").is_err());
+        assert!(Uri::parse("sip:[::1").is_err());
+    }
+}

@@ -1,0 +1,569 @@
+//! The registration machine (RFC 3261 §10): one binding for our Contact at the registrar,
+//! refreshed before the expiry the registrar *granted*, removed with expires=0.
+//!
+//! Invariants: at most one REGISTER in flight; each state change is reported once; a failure
+//! delays the next attempt by a jittered, growing backoff so no caller can make us hammer the
+//! server (the 3.0.10 guide tells apps to call DoRegister on every failure).
+
+use crate::auth::{CachedChallenge, Challenge};
+use crate::message::{quote, Address, HeaderAccess, Headers, Method, Request, Response};
+use crate::ua::{Ctx, Event, Level};
+use std::fmt;
+
+/// RFC 3261 §17.1.2.2 Timer F = 64·T1, T1 = 500 ms.
+pub const TIMER_F_MS: u64 = 64 * 500;
+pub const DEFAULT_EXPIRES: u32 = 300;
+/// Refresh when this share of the granted interval has passed (what SIP.js and 3.0.10 use).
+const REFRESH_PERCENT: u64 = 80;
+/// Stale-nonce retries allowed within one attempt, so a broken server cannot loop us.
+const MAX_CHALLENGES_PER_ATTEMPT: u8 = 3;
+const BACKOFF_BASE_MS: u64 = 1_000;
+const BACKOFF_MAX_MS: u64 = 30_000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistrationState {
+    Unregistered,
+    /// Wanted, and either waiting for the transport or for the registrar's answer.
+    Registering,
+    Registered,
+    Unregistering,
+    Failed(RegistrationFailure),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistrationFailure {
+    /// The registrar challenged credentials we had just computed from a fresh challenge,
+    /// or sent a challenge we cannot answer.
+    AuthenticationFailed { status: u16 },
+    /// Any other final response: 403, 404, 5xx, 6xx...
+    Rejected { status: u16, reason: String },
+    /// 423 with a Min-Expires we could not satisfy.
+    IntervalTooBrief { min_expires: Option<u32> },
+    /// No final response within Timer F.
+    Timeout,
+    /// The WebSocket could not be opened.
+    TransportFailed,
+    /// The WebSocket closed while registered or while a REGISTER was in flight.
+    TransportLost,
+}
+
+impl RegistrationFailure {
+    /// Failures that a later attempt can cure without anyone changing anything.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            RegistrationFailure::Timeout
+            | RegistrationFailure::TransportFailed
+            | RegistrationFailure::TransportLost => true,
+            RegistrationFailure::Rejected { status, .. } => {
+                *status >= 500 || *status == 408 || *status == 480
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for RegistrationFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RegistrationFailure::AuthenticationFailed { status } => write!(
+                f,
+                "authentication failed ({status}): check authUser and secret"
+            ),
+            RegistrationFailure::Rejected { status, reason } => {
+                write!(f, "registrar rejected the registration: {status} {reason}")
+            }
+            RegistrationFailure::IntervalTooBrief {
+                min_expires: Some(m),
+            } => write!(f, "registrar requires an expiry of at least {m} s"),
+            RegistrationFailure::IntervalTooBrief { min_expires: None } => {
+                f.write_str("registrar answered 423 without a usable Min-Expires")
+            }
+            RegistrationFailure::Timeout => f.write_str("no answer from the registrar within 32 s"),
+            RegistrationFailure::TransportFailed => {
+                f.write_str("could not open the WebSocket to the SIP server")
+            }
+            RegistrationFailure::TransportLost => {
+                f.write_str("the WebSocket to the SIP server closed")
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistrationEvent {
+    /// A REGISTER (or un-REGISTER) of a new attempt went out; not repeated for auth retries.
+    SentRequest,
+    Registered {
+        expires: u32,
+    },
+    Unregistered,
+    Failed(RegistrationFailure),
+}
+
+#[derive(Debug)]
+struct Pending {
+    branch: String,
+    cseq: u32,
+    expires: u32,
+    deadline: u64,
+    /// Challenges answered within this attempt (a cached credential does not count).
+    challenges: u8,
+    answered_nonce: Option<String>,
+    tried_min_expires: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct Registration {
+    state: RegistrationState,
+    /// What the app asked for last: a binding or none.
+    want: bool,
+    call_id: String,
+    from_tag: String,
+    cseq: u32,
+    requested_expires: u32,
+    pending: Option<Pending>,
+    credentials: Option<CachedChallenge>,
+    refresh_at: Option<u64>,
+    /// No new attempt before this instant (backoff after a failure).
+    retry_at: Option<u64>,
+    failures: u32,
+}
+
+impl Registration {
+    pub(crate) fn new(call_id: String, from_tag: String) -> Self {
+        Registration {
+            state: RegistrationState::Unregistered,
+            want: false,
+            call_id,
+            from_tag,
+            cseq: 0,
+            requested_expires: DEFAULT_EXPIRES,
+            pending: None,
+            credentials: None,
+            refresh_at: None,
+            retry_at: None,
+            failures: 0,
+        }
+    }
+
+    pub(crate) fn state(&self) -> &RegistrationState {
+        &self.state
+    }
+
+    /// The transport should be (or become) open now.
+    pub(crate) fn wants_link(&self, now: u64) -> bool {
+        self.pending.is_some() || (self.want && self.retry_at.is_none_or(|t| t <= now))
+    }
+
+    /// The transport must not be closed yet.
+    pub(crate) fn needs_link(&self) -> bool {
+        self.want || self.pending.is_some()
+    }
+
+    pub(crate) fn poll_timeout(&self) -> Option<u64> {
+        let retry = self.retry_at.filter(|_| self.want);
+        [
+            self.pending.as_ref().map(|p| p.deadline),
+            self.refresh_at,
+            retry,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    pub(crate) fn register(&mut self, ctx: &mut Ctx) {
+        self.want = true;
+        match self.state {
+            RegistrationState::Registered | RegistrationState::Registering => {
+                ctx.log(
+                    Level::Info,
+                    "register: already registered or registering; nothing to do",
+                );
+            }
+            RegistrationState::Unregistering => {
+                ctx.log(
+                    Level::Info,
+                    "register: will register again once the un-REGISTER completes",
+                );
+            }
+            RegistrationState::Unregistered | RegistrationState::Failed(_) => {
+                self.set_state(ctx, RegistrationState::Registering);
+                if let Some(t) = self.retry_at.filter(|t| *t > ctx.now) {
+                    ctx.log(
+                        Level::Warn,
+                        &format!(
+                            "register: last attempt failed; next attempt in {} ms",
+                            t - ctx.now
+                        ),
+                    );
+                }
+                self.try_start(ctx);
+            }
+        }
+    }
+
+    pub(crate) fn unregister(&mut self, ctx: &mut Ctx) {
+        self.want = false;
+        match self.state {
+            RegistrationState::Registered if ctx.link_up => {
+                self.refresh_at = None;
+                self.set_state(ctx, RegistrationState::Unregistering);
+                ctx.emit(Event::Registration(RegistrationEvent::SentRequest));
+                self.send(ctx, 0, None);
+            }
+            // The REGISTER in flight finishes first; its response then triggers the un-REGISTER.
+            RegistrationState::Registering if self.pending.is_some() => {
+                ctx.log(
+                    Level::Info,
+                    "unregister: will remove the binding once the REGISTER in flight completes",
+                );
+            }
+            RegistrationState::Unregistered | RegistrationState::Unregistering => {}
+            _ => {
+                self.refresh_at = None;
+                self.set_state(ctx, RegistrationState::Unregistered);
+            }
+        }
+    }
+
+    pub(crate) fn on_link_up(&mut self, ctx: &mut Ctx) {
+        self.try_start(ctx);
+    }
+
+    pub(crate) fn on_link_down(&mut self, ctx: &mut Ctx, failure: RegistrationFailure) {
+        let registered_or_busy = self.pending.is_some()
+            || matches!(
+                self.state,
+                RegistrationState::Registered | RegistrationState::Registering
+            );
+        if registered_or_busy && (self.want || self.pending.is_some()) {
+            self.fail(ctx, failure);
+        } else if self.state == RegistrationState::Registered {
+            self.refresh_at = None;
+            self.set_state(ctx, RegistrationState::Unregistered);
+        }
+    }
+
+    pub(crate) fn on_timeout(&mut self, ctx: &mut Ctx) {
+        if self.pending.as_ref().is_some_and(|p| p.deadline <= ctx.now) {
+            ctx.log(Level::Warn, "REGISTER timed out (Timer F)");
+            self.fail(ctx, RegistrationFailure::Timeout);
+            return;
+        }
+        if self.refresh_at.is_some_and(|t| t <= ctx.now) {
+            self.refresh_at = None;
+            if ctx.link_up && self.pending.is_none() {
+                ctx.log(Level::Debug, "refreshing registration");
+                self.send(ctx, self.requested_expires, None);
+            }
+        }
+        if self.want && self.retry_at.is_some_and(|t| t <= ctx.now) {
+            self.retry_at = None;
+            if matches!(self.state, RegistrationState::Failed(_)) {
+                self.set_state(ctx, RegistrationState::Registering);
+            }
+            self.try_start(ctx);
+        }
+    }
+
+    /// Handles a response; returns false when it belongs to no REGISTER of ours.
+    pub(crate) fn on_response(&mut self, ctx: &mut Ctx, resp: &Response) -> bool {
+        let matches = match (&self.pending, resp.top_via(), resp.cseq()) {
+            (Some(p), Some(via), Some(cseq)) => {
+                via.branch() == Some(p.branch.as_str())
+                    && cseq.seq == p.cseq
+                    && cseq.method == "REGISTER"
+            }
+            _ => false,
+        };
+        if !matches {
+            return false;
+        }
+        if resp.status < 200 {
+            return true;
+        }
+        let Some(pending) = self.pending.take() else {
+            return true;
+        };
+        match resp.status {
+            200..=299 => self.on_success(ctx, resp, pending),
+            401 | 407 => self.on_challenge(ctx, resp, pending),
+            423 => {
+                let min = resp.header_u32("Min-Expires");
+                match min {
+                    Some(m)
+                        if m > pending.expires
+                            && !pending.tried_min_expires
+                            && pending.expires != 0 =>
+                    {
+                        ctx.log(
+                            Level::Info,
+                            &format!("423: registrar wants expires >= {m}; retrying"),
+                        );
+                        self.requested_expires = m;
+                        self.send(
+                            ctx,
+                            m,
+                            Some(Pending {
+                                tried_min_expires: true,
+                                ..pending
+                            }),
+                        );
+                    }
+                    _ => self.fail(
+                        ctx,
+                        RegistrationFailure::IntervalTooBrief { min_expires: min },
+                    ),
+                }
+            }
+            status => self.fail(
+                ctx,
+                RegistrationFailure::Rejected {
+                    status,
+                    reason: resp.reason.clone(),
+                },
+            ),
+        }
+        true
+    }
+
+    fn on_success(&mut self, ctx: &mut Ctx, resp: &Response, pending: Pending) {
+        self.failures = 0;
+        self.retry_at = None;
+        if pending.expires == 0 {
+            self.set_state(ctx, RegistrationState::Unregistered);
+            if self.want {
+                self.set_state(ctx, RegistrationState::Registering);
+                self.try_start(ctx);
+            }
+            return;
+        }
+        let granted = granted_expires(resp, ctx, pending.expires);
+        if granted == 0 {
+            ctx.log(
+                Level::Warn,
+                "registrar answered 200 without our binding; treating as unregistered",
+            );
+            self.set_state(ctx, RegistrationState::Unregistered);
+            return;
+        }
+        if granted != pending.expires {
+            ctx.log(
+                Level::Info,
+                &format!("registrar granted {granted} s (asked {})", pending.expires),
+            );
+        }
+        self.refresh_at = Some(ctx.now + u64::from(granted) * 10 * REFRESH_PERCENT);
+        if self.state != RegistrationState::Registered {
+            self.state = RegistrationState::Registered;
+            ctx.emit(Event::Registration(RegistrationEvent::Registered {
+                expires: granted,
+            }));
+        }
+        if !self.want {
+            // UnRegister() arrived while this REGISTER was in flight.
+            self.unregister(ctx);
+        }
+    }
+
+    fn on_challenge(&mut self, ctx: &mut Ctx, resp: &Response, pending: Pending) {
+        let proxy = resp.status == 407;
+        let header = if proxy {
+            "Proxy-Authenticate"
+        } else {
+            "WWW-Authenticate"
+        };
+        // Several challenges may be offered (e.g. SHA-256 and MD5): take the first we can answer.
+        let challenge = resp
+            .headers
+            .get_all(header)
+            .find_map(|v| Challenge::parse(v, proxy).ok());
+        let Some(challenge) = challenge else {
+            ctx.log(
+                Level::Error,
+                &format!("{}: no digest challenge we can answer", resp.status),
+            );
+            return self.fail(
+                ctx,
+                RegistrationFailure::AuthenticationFailed {
+                    status: resp.status,
+                },
+            );
+        };
+        // RFC 3261 §22.2: a second challenge for credentials we just computed means they are
+        // wrong, unless the server says only the nonce was stale (RFC 2617 §3.2.1).
+        let fresh_nonce = pending.answered_nonce.as_deref() != Some(challenge.nonce.as_str());
+        let retry = pending.challenges == 0
+            || (challenge.stale && fresh_nonce && pending.challenges < MAX_CHALLENGES_PER_ATTEMPT);
+        if !retry {
+            self.credentials = None;
+            return self.fail(
+                ctx,
+                RegistrationFailure::AuthenticationFailed {
+                    status: resp.status,
+                },
+            );
+        }
+        let nonce = challenge.nonce.clone();
+        self.credentials = Some(CachedChallenge::new(challenge));
+        let next = Pending {
+            challenges: pending.challenges + 1,
+            answered_nonce: Some(nonce),
+            ..pending
+        };
+        self.send(ctx, next.expires, Some(next));
+    }
+
+    fn try_start(&mut self, ctx: &mut Ctx) {
+        let may_send = self.want
+            && ctx.link_up
+            && self.pending.is_none()
+            && self.retry_at.is_none_or(|t| t <= ctx.now);
+        if may_send && self.state == RegistrationState::Registering {
+            self.retry_at = None;
+            ctx.emit(Event::Registration(RegistrationEvent::SentRequest));
+            self.send(ctx, self.requested_expires, None);
+        }
+    }
+
+    fn fail(&mut self, ctx: &mut Ctx, failure: RegistrationFailure) {
+        self.pending = None;
+        self.refresh_at = None;
+        self.failures = self.failures.saturating_add(1);
+        let exp = BACKOFF_BASE_MS
+            .saturating_mul(1 << self.failures.saturating_sub(1).min(5))
+            .min(BACKOFF_MAX_MS);
+        // Full jitter over the upper half, so tabs that lost the server together do not return together.
+        let delay = exp / 2 + ctx.rng.below(exp / 2 + 1);
+        self.retry_at = Some(ctx.now + delay);
+        if failure.is_transient() && self.want {
+            ctx.log(
+                Level::Warn,
+                &format!("registration failed: {failure}; retrying in {delay} ms"),
+            );
+        } else {
+            ctx.log(Level::Error, &format!("registration failed: {failure}"));
+            self.want = false;
+        }
+        self.set_state(ctx, RegistrationState::Failed(failure));
+    }
+
+    fn set_state(&mut self, ctx: &mut Ctx, state: RegistrationState) {
+        if self.state == state {
+            return;
+        }
+        let event = match &state {
+            RegistrationState::Unregistered => Some(RegistrationEvent::Unregistered),
+            RegistrationState::Registered => None, // reported with the granted expiry by on_success
+            RegistrationState::Failed(f) => Some(RegistrationEvent::Failed(f.clone())),
+            RegistrationState::Registering | RegistrationState::Unregistering => None,
+        };
+        self.state = state;
+        if let Some(e) = event {
+            ctx.emit(Event::Registration(e));
+        }
+    }
+
+    /// Sends a REGISTER asking for `expires` seconds (0 removes the binding). `carry` keeps the
+    /// attempt's bookkeeping across auth and 423 retries.
+    fn send(&mut self, ctx: &mut Ctx, expires: u32, carry: Option<Pending>) {
+        self.cseq += 1;
+        let branch = format!("z9hG4bK{}", ctx.rng.token(16));
+        let acc = ctx.account;
+        let registrar = format!("sip:{}", acc.sip_domain);
+        let aor = format!("<sip:{}@{}>", acc.auth_user, acc.sip_domain);
+        let mut h = Headers::new();
+        h.push(
+            "Via",
+            format!(
+                "SIP/2.0/{} {};branch={};rport",
+                acc.via_transport(),
+                ctx.local.via_host,
+                branch
+            ),
+        );
+        h.push("Max-Forwards", "70");
+        h.push("To", aor.clone());
+        let from = match &acc.display_name {
+            Some(n) => format!("{} {aor};tag={}", quote(n), self.from_tag),
+            None => format!("{aor};tag={}", self.from_tag),
+        };
+        h.push("From", from);
+        h.push("Call-ID", self.call_id.clone());
+        h.push("CSeq", format!("{} REGISTER", self.cseq));
+        h.push(
+            "Contact",
+            format!("{};expires={expires}", ctx.local.contact()),
+        );
+        h.push("Expires", expires.to_string());
+        if let Some(cred) = self.credentials.as_mut() {
+            let cnonce = ctx.rng.token(16);
+            let value = cred.authorize(
+                &acc.auth_user,
+                &acc.password,
+                "REGISTER",
+                &registrar,
+                &cnonce,
+            );
+            h.push(cred.challenge.header_name(), value);
+        }
+        h.push("Allow", crate::ua::ALLOW);
+        h.push("Supported", "path");
+        h.push("User-Agent", ctx.local.user_agent);
+        let req = Request {
+            method: Method::Register,
+            uri: registrar,
+            headers: h,
+            body: String::new(),
+        };
+        let pending = match carry {
+            Some(p) => Pending {
+                branch: branch.clone(),
+                cseq: self.cseq,
+                expires,
+                deadline: ctx.now + TIMER_F_MS,
+                ..p
+            },
+            None => Pending {
+                branch: branch.clone(),
+                cseq: self.cseq,
+                expires,
+                deadline: ctx.now + TIMER_F_MS,
+                challenges: 0,
+                answered_nonce: None,
+                tried_min_expires: false,
+            },
+        };
+        self.pending = Some(pending);
+        ctx.send(&req.to_string());
+    }
+}
+
+/// RFC 3261 §10.2.4: the expiry of *our* binding in the 200's Contact list, else the Expires
+/// header, else what we asked for.
+fn granted_expires(resp: &Response, ctx: &Ctx, asked: u32) -> u32 {
+    let ours = |c: &Address| {
+        let by_instance = c
+            .params
+            .get("+sip.instance")
+            .is_some_and(|i| i == ctx.local.instance_urn());
+        let by_uri = c.uri.user.as_deref() == Some(ctx.local.contact_user.as_str())
+            && c.uri.host.eq_ignore_ascii_case(&ctx.local.via_host);
+        by_instance || by_uri
+    };
+    let contacts = resp.contacts();
+    if let Some(c) = contacts.iter().find(|c| ours(c)) {
+        if let Some(e) = c.params.get("expires").and_then(|e| e.parse().ok()) {
+            return e;
+        }
+    }
+    if contacts.is_empty() && asked > 0 {
+        // A 200 that lists no binding at all: registrars that omit Contact still granted the request.
+        return resp.header_u32("Expires").unwrap_or(asked);
+    }
+    if !contacts.iter().any(ours) {
+        return 0;
+    }
+    resp.header_u32("Expires").unwrap_or(asked)
+}

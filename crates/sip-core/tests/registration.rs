@@ -1,0 +1,363 @@
+//! Registration scenarios against a scripted registrar, under virtual time.
+
+mod support;
+
+use sip_core::message::HeaderAccess;
+use sip_core::registration::TIMER_F_MS;
+use sip_core::{
+    Event, LinkState, RegistrationEvent as R, RegistrationFailure as F, RegistrationState,
+};
+use support::*;
+
+fn reg_events(h: &mut Harness) -> Vec<R> {
+    h.take_events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Registration(r) => Some(r),
+            Event::Link(_) => None,
+        })
+        .collect()
+}
+
+/// Registers through one 401 and returns the harness in Registered with `granted` seconds.
+fn registered(granted: u32) -> Harness {
+    let mut h = Harness::new();
+    h.register();
+    h.open();
+    h.challenge("n1", false);
+    h.reply_ok(granted);
+    assert_eq!(h.ua.registration_state(), &RegistrationState::Registered);
+    h.take_events();
+    h
+}
+
+#[test]
+fn register_401_then_200_reports_each_change_once() {
+    let mut h = Harness::new();
+    h.register();
+    assert_eq!(h.seen.connects, 1, "register opens the WebSocket");
+    assert!(
+        h.seen.requests.is_empty(),
+        "nothing is sent before the socket opens"
+    );
+    h.open();
+
+    let first = h.last().clone();
+    assert_eq!(first.uri, "sip:example.test");
+    assert_eq!(expires_of(&first), 300);
+    assert!(first.headers.get("Authorization").is_none());
+    assert!(first
+        .headers
+        .get("Via")
+        .unwrap()
+        .starts_with("SIP/2.0/WSS "));
+    assert!(first
+        .headers
+        .get("Via")
+        .unwrap()
+        .contains(".invalid;branch=z9hG4bK"));
+    assert_eq!(
+        first.headers.get("From").unwrap().split(";tag=").next(),
+        Some("\"Agent One\" <sip:1001@example.test>")
+    );
+    let contact = first.contacts().pop().unwrap();
+    assert!(contact
+        .params
+        .get("+sip.instance")
+        .unwrap()
+        .starts_with("<urn:uuid:"));
+
+    h.challenge("n1", false);
+    let second = h.last().clone();
+    assert_eq!(second.cseq().unwrap().seq, first.cseq().unwrap().seq + 1);
+    assert_eq!(second.call_id(), first.call_id());
+    assert_ne!(
+        second.top_via().unwrap().branch(),
+        first.top_via().unwrap().branch(),
+        "a retry is a new transaction"
+    );
+    assert_eq!(verify_authorization(&second, "n1"), 1);
+
+    h.reply_ok(300);
+    assert_eq!(
+        reg_events(&mut h),
+        [R::SentRequest, R::Registered { expires: 300 }]
+    );
+    assert_eq!(h.ua.link_state(), LinkState::Connected);
+}
+
+#[test]
+fn refresh_follows_the_granted_expiry_not_the_requested_one() {
+    let mut h = registered(120);
+    let sent = h.seen.requests.len();
+    h.advance(95_999);
+    assert_eq!(
+        h.seen.requests.len(),
+        sent,
+        "no refresh before 80% of 120 s"
+    );
+    h.advance(1);
+    assert_eq!(h.seen.requests.len(), sent + 1, "refresh at 96 s");
+    let refresh = h.last().clone();
+    assert_eq!(expires_of(&refresh), 300, "we still ask for 300");
+    assert_eq!(
+        verify_authorization(&refresh, "n1"),
+        2,
+        "cached credentials, next nonce count"
+    );
+    h.reply_ok(120);
+    assert!(
+        reg_events(&mut h).is_empty(),
+        "a successful refresh is not a state change"
+    );
+
+    // And the next one again 96 s later, not 240 s.
+    h.advance(96_000);
+    assert_eq!(h.seen.requests.len(), sent + 2);
+}
+
+#[test]
+fn stale_nonce_on_refresh_is_answered_once_without_an_event() {
+    let mut h = registered(300);
+    h.advance(240_000);
+    h.challenge("n2", true);
+    assert_eq!(
+        verify_authorization(h.last(), "n2"),
+        1,
+        "a new nonce counts from 1"
+    );
+    h.reply_ok(300);
+    assert!(reg_events(&mut h).is_empty());
+    assert_eq!(h.ua.registration_state(), &RegistrationState::Registered);
+}
+
+#[test]
+fn wrong_password_fails_after_one_retry_and_never_loops() {
+    let mut h = Harness::new();
+    h.register();
+    h.open();
+    h.challenge("n1", false);
+    h.challenge("n2", false); // not stale: our credentials are wrong
+    let sent = h.seen.requests.len();
+    assert_eq!(sent, 2);
+    assert_eq!(
+        reg_events(&mut h),
+        [
+            R::SentRequest,
+            R::Failed(F::AuthenticationFailed { status: 401 })
+        ]
+    );
+    assert_eq!(
+        h.seen.closes, 1,
+        "nothing needs the socket after a permanent failure"
+    );
+
+    // Nothing retries by itself...
+    h.advance(600_000);
+    assert_eq!(h.seen.requests.len(), sent);
+    // ...and an app that calls DoRegister on every failure is paced by the backoff.
+    h.register();
+    h.open();
+    h.challenge("n3", false);
+    h.challenge("n4", false);
+    let before = h.seen.requests.len();
+    h.register();
+    assert_eq!(
+        h.seen.requests.len(),
+        before,
+        "the next attempt waits out the backoff"
+    );
+    assert!(h.seen.logs.iter().any(|l| l.contains("next attempt in")));
+    h.advance(2_000);
+    h.open();
+    assert_eq!(h.seen.requests.len(), before + 1);
+}
+
+#[test]
+fn endless_stale_challenges_are_bounded() {
+    let mut h = Harness::new();
+    h.register();
+    h.open();
+    h.challenge("a", false);
+    h.challenge("b", true);
+    h.challenge("c", true);
+    h.challenge("d", true);
+    assert!(matches!(
+        h.ua.registration_state(),
+        RegistrationState::Failed(F::AuthenticationFailed { .. })
+    ));
+    assert_eq!(h.seen.requests.len(), 4);
+}
+
+#[test]
+fn forbidden_is_a_typed_rejection() {
+    let mut h = Harness::new();
+    h.register();
+    h.open();
+    h.challenge("n1", false);
+    h.reply(403, &[]);
+    let events = reg_events(&mut h);
+    assert_eq!(
+        events.last(),
+        Some(&R::Failed(F::Rejected {
+            status: 403,
+            reason: "Whatever".into()
+        }))
+    );
+}
+
+#[test]
+fn interval_too_brief_retries_with_min_expires() {
+    let mut h = Harness::new();
+    h.register();
+    h.open();
+    h.reply(423, &[("Min-Expires", "600")]);
+    assert_eq!(expires_of(h.last()), 600);
+    h.reply_ok(600);
+    assert_eq!(
+        reg_events(&mut h),
+        [R::SentRequest, R::Registered { expires: 600 }]
+    );
+
+    // A registrar that keeps answering 423 gets one retry, then a typed failure.
+    let mut h = Harness::new();
+    h.register();
+    h.open();
+    h.reply(423, &[("Min-Expires", "600")]);
+    h.reply(423, &[("Min-Expires", "900")]);
+    assert_eq!(
+        reg_events(&mut h).last(),
+        Some(&R::Failed(F::IntervalTooBrief {
+            min_expires: Some(900)
+        }))
+    );
+}
+
+#[test]
+fn timer_f_fails_the_attempt_then_backs_off_and_retries() {
+    let mut h = Harness::new();
+    h.register();
+    h.open();
+    h.advance(TIMER_F_MS - 1);
+    assert_eq!(reg_events(&mut h), [R::SentRequest]);
+    h.advance(1);
+    assert_eq!(reg_events(&mut h), [R::Failed(F::Timeout)]);
+    let sent = h.seen.requests.len();
+    h.advance(1_000);
+    assert_eq!(
+        h.seen.requests.len(),
+        sent + 1,
+        "transient failures retry by themselves within the backoff"
+    );
+    h.reply_ok(300);
+    assert_eq!(
+        reg_events(&mut h),
+        [R::SentRequest, R::Registered { expires: 300 }]
+    );
+}
+
+#[test]
+fn unregister_removes_the_binding_and_waits_for_the_200_before_closing() {
+    let mut h = registered(300);
+    h.unregister();
+    let unreg = h.last().clone();
+    assert_eq!(expires_of(&unreg), 0);
+    assert!(unreg
+        .headers
+        .get("Contact")
+        .unwrap()
+        .ends_with(";expires=0"));
+    assert_eq!(
+        verify_authorization(&unreg, "n1"),
+        2,
+        "never reuse a nonce count (Kamailio rejects it)"
+    );
+    assert_eq!(
+        h.seen.closes, 0,
+        "the socket stays open until the 200 arrives"
+    );
+    h.reply(200, &[]);
+    assert_eq!(reg_events(&mut h), [R::SentRequest, R::Unregistered]);
+    assert_eq!(h.seen.closes, 1);
+    assert_eq!(h.ua.link_state(), LinkState::Disconnected);
+    h.advance(3_600_000);
+    assert_eq!(h.seen.requests.len(), 3, "no refresh after unregistering");
+}
+
+#[test]
+fn unregister_while_registering_is_not_dropped() {
+    let mut h = Harness::new();
+    h.register();
+    h.open();
+    h.unregister();
+    h.challenge("n1", false);
+    h.reply_ok(300);
+    assert_eq!(
+        expires_of(h.last()),
+        0,
+        "the un-REGISTER follows the REGISTER's 200"
+    );
+    h.reply(200, &[]);
+    let events = reg_events(&mut h);
+    assert_eq!(events.last(), Some(&R::Unregistered));
+}
+
+#[test]
+fn one_register_in_flight() {
+    let mut h = Harness::new();
+    h.register();
+    h.register();
+    assert_eq!(h.seen.connects, 1);
+    h.open();
+    h.register();
+    assert_eq!(h.seen.requests.len(), 1);
+    assert_eq!(reg_events(&mut h), [R::SentRequest]);
+}
+
+#[test]
+fn lost_socket_reports_then_reconnects_and_reregisters() {
+    let mut h = registered(300);
+    h.close();
+    assert_eq!(reg_events(&mut h), [R::Failed(F::TransportLost)]);
+    assert_eq!(h.seen.connects, 1);
+    h.advance(1_000);
+    assert_eq!(
+        h.seen.connects, 2,
+        "reconnects within the first backoff step"
+    );
+    h.open();
+    assert_eq!(
+        verify_authorization(h.last(), "n1"),
+        2,
+        "cached credentials carry over"
+    );
+    h.reply_ok(300);
+    assert_eq!(
+        reg_events(&mut h),
+        [R::SentRequest, R::Registered { expires: 300 }]
+    );
+}
+
+#[test]
+fn socket_that_never_opens_times_out() {
+    let mut h = Harness::new();
+    h.register();
+    h.advance(10_000);
+    assert_eq!(h.seen.closes, 1);
+    assert_eq!(reg_events(&mut h), [R::Failed(F::TransportFailed)]);
+}
+
+#[test]
+fn options_is_answered_and_unknown_methods_get_501() {
+    let mut h = registered(300);
+    let opts = "OPTIONS sip:x@h.invalid SIP/2.0\r\nVia: SIP/2.0/WS k;branch=z9hG4bKo\r\nFrom: <sip:k@h>;tag=1\r\nTo: <sip:x@h>\r\nCall-ID: o1\r\nCSeq: 1 OPTIONS\r\n\r\n";
+    h.ua.handle_text(h.now, opts);
+    let mut sent = Vec::new();
+    while let Some(o) = h.ua.poll_output() {
+        if let sip_core::Output::Send(t) = o {
+            sent.push(t);
+        }
+    }
+    assert!(sent[0].starts_with("SIP/2.0 200 OK\r\n"), "{}", sent[0]);
+    assert!(sent[0].contains("To: <sip:x@h>;tag="));
+}

@@ -1,0 +1,43 @@
+# The commands everyone uses. Each installs what it needs first (scripts/setup.sh, idempotent).
+SHELL := /bin/bash
+export PATH := $(CURDIR)/tools/node/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+WASM_PACK := wasm-pack
+KAMAILIO_PORT ?= 5066
+DEMO_PORT ?= 8080
+
+.PHONY: setup dist test test-core test-wasm test-e2e lint bench demo clean
+
+setup:
+	@bash scripts/setup.sh
+
+build/pkg/exotel_voice_bg.wasm: setup $(shell find crates -name '*.rs' -o -name Cargo.toml) Cargo.lock .cargo/config.toml
+	$(WASM_PACK) build crates/sip-wasm --mode no-install --release --target web --out-dir ../../build/pkg
+	@rm -f build/pkg/.gitignore build/pkg/package.json
+
+dist: build/pkg/exotel_voice_bg.wasm
+	node js-shim/build.mjs
+
+lint: setup
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p sip-wasm --target wasm32-unknown-unknown -- -D warnings
+
+test-core: setup
+	cargo test -p sip-core
+
+test-wasm: setup
+	bash tests/run-wasm-tests.sh
+
+test-e2e: dist
+	bash tests/run-e2e.sh
+
+test: lint test-core test-wasm test-e2e
+
+bench: dist
+	bash tests/run-bench.sh
+
+demo: dist
+	bash scripts/demo.sh
+
+clean:
+	rm -rf build dist tests/.run

@@ -1,0 +1,43 @@
+//! The account object the JS shim hands over, validated into a `sip_core::Account`.
+//! Errors name the field and never echo the secret.
+
+use js_sys::Reflect;
+use sip_core::{websocket_url, Account};
+use wasm_bindgen::JsValue;
+
+fn field(obj: &JsValue, name: &str) -> Option<String> {
+    Reflect::get(obj, &JsValue::from_str(name))
+        .ok()
+        .and_then(|v| v.as_string())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+fn required(obj: &JsValue, name: &str) -> Result<String, String> {
+    field(obj, name).ok_or_else(|| format!("sipAccountInfo.{name} is missing or empty"))
+}
+
+/// Reads `{authUser, sipdomain, secret, domain, security?, endpoint?, displayName?}`.
+pub fn account_from_js(obj: &JsValue, page_is_https: bool) -> Result<Account, String> {
+    if !obj.is_object() {
+        return Err("sipAccountInfo must be an object".into());
+    }
+    let auth_user = required(obj, "authUser")?;
+    let sip_domain = required(obj, "sipdomain")?;
+    // The secret is kept exactly as given: spaces can be part of a password.
+    let password = Reflect::get(obj, &JsValue::from_str("secret"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .filter(|s| !s.is_empty())
+        .ok_or("sipAccountInfo.secret is missing or empty")?;
+    let domain = required(obj, "domain")?;
+    let ws_url = websocket_url(&domain, field(obj, "security").as_deref(), field(obj, "endpoint").as_deref(), page_is_https)
+        .map_err(|e| format!("sipAccountInfo: {e}"))?;
+    if auth_user.bytes().any(|b| b.is_ascii_whitespace() || b"@:;<>\"".contains(&b)) {
+        return Err("sipAccountInfo.authUser must be a plain SIP user name".into());
+    }
+    if sip_domain.bytes().any(|b| b.is_ascii_whitespace() || b"@;<>\"/".contains(&b)) {
+        return Err("sipAccountInfo.sipdomain must be a host name".into());
+    }
+    Ok(Account { auth_user, sip_domain, password, display_name: field(obj, "displayName"), ws_url })
+}

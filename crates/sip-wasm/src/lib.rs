@@ -1,0 +1,204 @@
+//! The browser driver for `sip-core`: the only crate that knows wasm-bindgen and web-sys.
+//!
+//! One [`Client`] per SIP account. Every browser callback feeds one input into the core in
+//! two phases: with the core borrowed, handle the input and execute its transport and timer
+//! outputs; then, with the borrow released, hand the collected events to JS. App code may
+//! therefore call back into the SDK from inside an event.
+
+mod config;
+mod env;
+mod events;
+mod ws;
+
+use gloo_timers::callback::Timeout;
+use sip_core::{Output, UserAgent};
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use ws::{Socket, WsInput};
+
+struct Inner {
+    ua: UserAgent,
+    clock: env::Clock,
+    socket: Option<Socket>,
+    timer: Option<(u64, Timeout)>,
+    on_event: js_sys::Function,
+    disposed: bool,
+}
+
+#[wasm_bindgen]
+pub struct Client {
+    inner: Rc<RefCell<Inner>>,
+}
+
+#[wasm_bindgen]
+impl Client {
+    /// `account`: `{authUser, sipdomain, secret, domain, security?, endpoint?, displayName?}`.
+    /// `on_event(obj)` receives registration, link and log events as plain objects.
+    #[wasm_bindgen(constructor)]
+    pub fn new(account: JsValue, on_event: js_sys::Function) -> Result<Client, JsError> {
+        let account = config::account_from_js(&account, env::page_is_https()).map_err(|e| JsError::new(&e))?;
+        let inner = Inner {
+            ua: UserAgent::new(account, env::random_seed()),
+            clock: env::Clock::new(),
+            socket: None,
+            timer: None,
+            on_event,
+            disposed: false,
+        };
+        Ok(Client { inner: Rc::new(RefCell::new(inner)) })
+    }
+
+    pub fn register(&self) {
+        feed(&self.inner, |ua, now| ua.register(now));
+    }
+
+    pub fn unregister(&self) {
+        feed(&self.inner, |ua, now| ua.unregister(now));
+    }
+
+    /// `disconnected` | `connecting` | `connected`.
+    #[wasm_bindgen(js_name = linkState)]
+    pub fn link_state(&self) -> String {
+        self.inner.try_borrow().map(|i| events::link_name(i.ua.link_state())).unwrap_or("unknown").into()
+    }
+
+    /// `unregistered` | `registering` | `registered` | `unregistering` | `failed`.
+    #[wasm_bindgen(js_name = registrationState)]
+    pub fn registration_state(&self) -> String {
+        use sip_core::RegistrationState as S;
+        let Ok(i) = self.inner.try_borrow() else { return "unknown".into() };
+        match i.ua.registration_state() {
+            S::Unregistered => "unregistered",
+            S::Registering => "registering",
+            S::Registered => "registered",
+            S::Unregistering => "unregistering",
+            S::Failed(_) => "failed",
+        }
+        .into()
+    }
+
+    /// Closes the socket and cancels the timer without signalling (page teardown). Use
+    /// `unregister` first to remove the binding.
+    pub fn dispose(&self) {
+        if let Ok(mut i) = self.inner.try_borrow_mut() {
+            i.disposed = true;
+            i.socket = None;
+            i.timer = None;
+        }
+    }
+}
+
+/// Phase one and two of one input (see the crate docs).
+fn feed(rc: &Rc<RefCell<Inner>>, input: impl FnOnce(&mut UserAgent, u64)) {
+    feed_noted(rc, None, input)
+}
+
+/// `feed`, with a driver-side log line delivered ahead of the core's events.
+fn feed_noted(rc: &Rc<RefCell<Inner>>, note: Option<JsValue>, input: impl FnOnce(&mut UserAgent, u64)) {
+    let (events, callback) = {
+        let Ok(mut inner) = rc.try_borrow_mut() else {
+            // Only reachable if a browser callback ran inside our own stack; never drop silently.
+            web_sys_log("exotel-voice: re-entrant input dropped");
+            return;
+        };
+        if inner.disposed {
+            return;
+        }
+        let now = inner.clock.now_ms();
+        input(&mut inner.ua, now);
+        let mut events: Vec<JsValue> = note.into_iter().collect();
+        events.extend(execute(&mut inner, rc, now));
+        (events, inner.on_event.clone())
+    };
+    for e in events {
+        if let Err(err) = callback.call1(&JsValue::NULL, &e) {
+            // The shim isolates app callbacks; reaching here means the shim itself threw.
+            web_sys_log(&format!("exotel-voice: event handler threw: {}", ws::describe(&err)));
+        }
+    }
+}
+
+/// Drains the core's outputs: transport commands run now, events are returned for phase two.
+fn execute(inner: &mut Inner, rc: &Rc<RefCell<Inner>>, now: u64) -> Vec<JsValue> {
+    let mut out = Vec::new();
+    loop {
+        let mut connect_failed = false;
+        while let Some(o) = inner.ua.poll_output() {
+            match o {
+                Output::Connect { url } => {
+                    let weak = Rc::downgrade(rc);
+                    match Socket::open(&url, move |input| on_socket(&weak, input)) {
+                        Ok(s) => inner.socket = Some(s),
+                        Err(e) => {
+                            out.push(events::log_to_js(sip_core::Level::Error, &e));
+                            connect_failed = true;
+                        }
+                    }
+                }
+                Output::Send(text) => {
+                    let result = match &inner.socket {
+                        Some(s) => s.send(&text),
+                        None => Err("no WebSocket".into()),
+                    };
+                    if let Err(e) = result {
+                        out.push(events::log_to_js(sip_core::Level::Warn, &format!("send failed: {e}")));
+                    }
+                }
+                Output::Close => inner.socket = None,
+                Output::Event(e) => out.push(events::event_to_js(&e)),
+                Output::Log { level, message } => out.push(events::log_to_js(level, &message)),
+            }
+        }
+        if !connect_failed {
+            break;
+        }
+        inner.socket = None;
+        inner.ua.handle_transport_closed(now);
+    }
+    arm_timer(inner, rc, now);
+    out
+}
+
+/// Keeps exactly one browser timer, armed for the core's next deadline.
+fn arm_timer(inner: &mut Inner, rc: &Rc<RefCell<Inner>>, now: u64) {
+    let next = inner.ua.poll_timeout();
+    if inner.timer.as_ref().map(|(at, _)| *at) == next {
+        return;
+    }
+    inner.timer = next.map(|at| {
+        let weak: Weak<RefCell<Inner>> = Rc::downgrade(rc);
+        let delay = at.saturating_sub(now).min(u64::from(u32::MAX)) as u32;
+        let t = Timeout::new(delay, move || {
+            if let Some(rc) = weak.upgrade() {
+                if let Ok(mut i) = rc.try_borrow_mut() {
+                    i.timer = None; // this one has fired
+                }
+                feed(&rc, |ua, now| ua.handle_timeout(now));
+            }
+        });
+        (at, t)
+    });
+}
+
+fn on_socket(weak: &Weak<RefCell<Inner>>, input: WsInput) {
+    let Some(rc) = weak.upgrade() else { return };
+    match input {
+        WsInput::Open => feed(&rc, |ua, now| ua.handle_transport_open(now)),
+        WsInput::Text(t) => feed(&rc, |ua, now| ua.handle_text(now, &t)),
+        WsInput::Closed { code, reason } => {
+            if let Ok(mut i) = rc.try_borrow_mut() {
+                i.socket = None;
+            }
+            let sep = if reason.is_empty() { "" } else { ", " };
+            let note = events::log_to_js(sip_core::Level::Info, &format!("WebSocket closed (code {code}{sep}{reason})"));
+            feed_noted(&rc, Some(note), |ua, now| ua.handle_transport_closed(now));
+        }
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn web_sys_log(s: &str);
+}

@@ -1,0 +1,21 @@
+// Loads the wasm core once per page. Where the bytes come from depends on the build
+// (inlined in dist/exotelsdk.js, a sibling .wasm file in the ESM package): see build.mjs.
+import init, { Client } from '../../build/pkg/exotel_voice.js';
+import { wasmSource } from '#wasm-source';
+
+let loading = null;
+
+/** Resolves to the wasm `Client` class; rejects with an Error that says why. */
+export function loadCore() {
+  if (!loading) {
+    loading = Promise.resolve()
+      .then(() => wasmSource())
+      .then((source) => init({ module_or_path: source }))
+      .then(() => Client)
+      .catch((e) => {
+        loading = null; // a later call may retry (e.g. after a network blip fetching the .wasm)
+        throw new Error(`could not load the SDK's WebAssembly core: ${e && e.message ? e.message : e}`);
+      });
+  }
+  return loading;
+}

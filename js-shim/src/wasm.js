@@ -4,6 +4,12 @@ import init, { Client } from '../../build/pkg/exotel_voice.js';
 import { wasmSource } from '#wasm-source';
 
 let loading = null;
+let exportsOfWasm = null;
+
+/** Bytes of wasm linear memory (0 before load): for `make bench` and leak hunting. */
+export function wasmMemoryBytes() {
+  return exportsOfWasm ? exportsOfWasm.memory.buffer.byteLength : 0;
+}
 
 /** Resolves to the wasm `Client` class; rejects with an Error that says why. */
 export function loadCore() {
@@ -11,7 +17,10 @@ export function loadCore() {
     loading = Promise.resolve()
       .then(() => wasmSource())
       .then((source) => init({ module_or_path: source }))
-      .then(() => Client)
+      .then((exports) => {
+        exportsOfWasm = exports;
+        return Client;
+      })
       .catch((e) => {
         loading = null; // a later call may retry (e.g. after a network blip fetching the .wasm)
         throw new Error(`could not load the SDK's WebAssembly core: ${e && e.message ? e.message : e}`);

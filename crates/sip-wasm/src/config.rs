@@ -31,13 +31,30 @@ pub fn account_from_js(obj: &JsValue, page_is_https: bool) -> Result<Account, St
         .filter(|s| !s.is_empty())
         .ok_or("sipAccountInfo.secret is missing or empty")?;
     let domain = required(obj, "domain")?;
-    let ws_url = websocket_url(&domain, field(obj, "security").as_deref(), field(obj, "endpoint").as_deref(), page_is_https)
-        .map_err(|e| format!("sipAccountInfo: {e}"))?;
-    if auth_user.bytes().any(|b| b.is_ascii_whitespace() || b"@:;<>\"".contains(&b)) {
+    let ws_url = websocket_url(
+        &domain,
+        field(obj, "security").as_deref(),
+        field(obj, "endpoint").as_deref(),
+        page_is_https,
+    )
+    .map_err(|e| format!("sipAccountInfo: {e}"))?;
+    if auth_user
+        .bytes()
+        .any(|b| b.is_ascii_whitespace() || b"@:;<>\"".contains(&b))
+    {
         return Err("sipAccountInfo.authUser must be a plain SIP user name".into());
     }
-    if sip_domain.bytes().any(|b| b.is_ascii_whitespace() || b"@;<>\"/".contains(&b)) {
+    if sip_domain
+        .bytes()
+        .any(|b| b.is_ascii_whitespace() || b"@;<>\"/".contains(&b))
+    {
         return Err("sipAccountInfo.sipdomain must be a host name".into());
     }
-    Ok(Account { auth_user, sip_domain, password, display_name: field(obj, "displayName"), ws_url })
+    Ok(Account {
+        auth_user,
+        sip_domain,
+        password,
+        display_name: field(obj, "displayName"),
+        ws_url,
+    })
 }

@@ -5,7 +5,9 @@ use js_sys::Reflect;
 use wasm_bindgen::{JsCast, JsValue};
 
 fn global_field(name: &str) -> Option<JsValue> {
-    Reflect::get(&js_sys::global(), &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+    Reflect::get(&js_sys::global(), &JsValue::from_str(name))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
 /// Monotonic milliseconds (`performance.now()`), or `Date.now()` where there is no Performance.

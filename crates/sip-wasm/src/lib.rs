@@ -3,7 +3,8 @@
 //! One [`Client`] per SIP account. Every browser callback feeds one input into the core in
 //! two phases: with the core borrowed, handle the input and execute its transport and timer
 //! outputs; then, with the borrow released, hand the collected events to JS. App code may
-//! therefore call back into the SDK from inside an event.
+//! therefore call back into the SDK from inside an event; the events that call causes are
+//! queued behind the ones already being delivered, so JS always sees them in order.
 
 mod config;
 mod env;
@@ -12,7 +13,8 @@ mod ws;
 
 use gloo_timers::callback::Timeout;
 use sip_core::{Output, UserAgent};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use ws::{Socket, WsInput};
@@ -22,13 +24,26 @@ struct Inner {
     clock: env::Clock,
     socket: Option<Socket>,
     timer: Option<(u64, Timeout)>,
-    on_event: js_sys::Function,
     disposed: bool,
 }
 
+/// Events waiting for JS, delivered by whichever `feed` is outermost on the stack.
+struct Outbox {
+    queue: RefCell<VecDeque<JsValue>>,
+    delivering: Cell<bool>,
+    on_event: js_sys::Function,
+}
+
+struct Shared {
+    core: RefCell<Inner>,
+    outbox: Outbox,
+}
+
+type Handle = Rc<Shared>;
+
 #[wasm_bindgen]
 pub struct Client {
-    inner: Rc<RefCell<Inner>>,
+    inner: Handle,
 }
 
 #[wasm_bindgen]
@@ -37,16 +52,26 @@ impl Client {
     /// `on_event(obj)` receives registration, link and log events as plain objects.
     #[wasm_bindgen(constructor)]
     pub fn new(account: JsValue, on_event: js_sys::Function) -> Result<Client, JsError> {
-        let account = config::account_from_js(&account, env::page_is_https()).map_err(|e| JsError::new(&e))?;
-        let inner = Inner {
+        let account = config::account_from_js(&account, env::page_is_https())
+            .map_err(|e| JsError::new(&e))?;
+        let core = Inner {
             ua: UserAgent::new(account, env::random_seed()),
             clock: env::Clock::new(),
             socket: None,
             timer: None,
-            on_event,
             disposed: false,
         };
-        Ok(Client { inner: Rc::new(RefCell::new(inner)) })
+        let outbox = Outbox {
+            queue: RefCell::default(),
+            delivering: Cell::new(false),
+            on_event,
+        };
+        Ok(Client {
+            inner: Rc::new(Shared {
+                core: RefCell::new(core),
+                outbox,
+            }),
+        })
     }
 
     pub fn register(&self) {
@@ -60,14 +85,21 @@ impl Client {
     /// `disconnected` | `connecting` | `connected`.
     #[wasm_bindgen(js_name = linkState)]
     pub fn link_state(&self) -> String {
-        self.inner.try_borrow().map(|i| events::link_name(i.ua.link_state())).unwrap_or("unknown").into()
+        self.inner
+            .core
+            .try_borrow()
+            .map(|i| events::link_name(i.ua.link_state()))
+            .unwrap_or("unknown")
+            .into()
     }
 
     /// `unregistered` | `registering` | `registered` | `unregistering` | `failed`.
     #[wasm_bindgen(js_name = registrationState)]
     pub fn registration_state(&self) -> String {
         use sip_core::RegistrationState as S;
-        let Ok(i) = self.inner.try_borrow() else { return "unknown".into() };
+        let Ok(i) = self.inner.core.try_borrow() else {
+            return "unknown".into();
+        };
         match i.ua.registration_state() {
             S::Unregistered => "unregistered",
             S::Registering => "registering",
@@ -81,7 +113,7 @@ impl Client {
     /// Closes the socket and cancels the timer without signalling (page teardown). Use
     /// `unregister` first to remove the binding.
     pub fn dispose(&self) {
-        if let Ok(mut i) = self.inner.try_borrow_mut() {
+        if let Ok(mut i) = self.inner.core.try_borrow_mut() {
             i.disposed = true;
             i.socket = None;
             i.timer = None;
@@ -90,16 +122,16 @@ impl Client {
 }
 
 /// Phase one and two of one input (see the crate docs).
-fn feed(rc: &Rc<RefCell<Inner>>, input: impl FnOnce(&mut UserAgent, u64)) {
+fn feed(rc: &Handle, input: impl FnOnce(&mut UserAgent, u64)) {
     feed_noted(rc, None, input)
 }
 
 /// `feed`, with a driver-side log line delivered ahead of the core's events.
-fn feed_noted(rc: &Rc<RefCell<Inner>>, note: Option<JsValue>, input: impl FnOnce(&mut UserAgent, u64)) {
-    let (events, callback) = {
-        let Ok(mut inner) = rc.try_borrow_mut() else {
+fn feed_noted(rc: &Handle, note: Option<JsValue>, input: impl FnOnce(&mut UserAgent, u64)) {
+    {
+        let Ok(mut inner) = rc.core.try_borrow_mut() else {
             // Only reachable if a browser callback ran inside our own stack; never drop silently.
-            web_sys_log("exotel-voice: re-entrant input dropped");
+            console_error("exotel-voice: re-entrant input dropped");
             return;
         };
         if inner.disposed {
@@ -107,20 +139,36 @@ fn feed_noted(rc: &Rc<RefCell<Inner>>, note: Option<JsValue>, input: impl FnOnce
         }
         let now = inner.clock.now_ms();
         input(&mut inner.ua, now);
-        let mut events: Vec<JsValue> = note.into_iter().collect();
-        events.extend(execute(&mut inner, rc, now));
-        (events, inner.on_event.clone())
-    };
-    for e in events {
-        if let Err(err) = callback.call1(&JsValue::NULL, &e) {
+        let events = execute(&mut inner, rc, now);
+        let mut queue = rc.outbox.queue.borrow_mut();
+        queue.extend(note);
+        queue.extend(events);
+    }
+    deliver(&rc.outbox);
+}
+
+/// Hands queued events to JS in order. A nested call (app code reacting to an event) only
+/// queues; the outermost call keeps delivering until the queue is empty.
+fn deliver(outbox: &Outbox) {
+    if outbox.delivering.replace(true) {
+        return;
+    }
+    loop {
+        let next = outbox.queue.borrow_mut().pop_front();
+        let Some(e) = next else { break };
+        if let Err(err) = outbox.on_event.call1(&JsValue::NULL, &e) {
             // The shim isolates app callbacks; reaching here means the shim itself threw.
-            web_sys_log(&format!("exotel-voice: event handler threw: {}", ws::describe(&err)));
+            console_error(&format!(
+                "exotel-voice: event handler threw: {}",
+                ws::describe(&err)
+            ));
         }
     }
+    outbox.delivering.set(false);
 }
 
 /// Drains the core's outputs: transport commands run now, events are returned for phase two.
-fn execute(inner: &mut Inner, rc: &Rc<RefCell<Inner>>, now: u64) -> Vec<JsValue> {
+fn execute(inner: &mut Inner, rc: &Handle, now: u64) -> Vec<JsValue> {
     let mut out = Vec::new();
     loop {
         let mut connect_failed = false;
@@ -142,7 +190,10 @@ fn execute(inner: &mut Inner, rc: &Rc<RefCell<Inner>>, now: u64) -> Vec<JsValue>
                         None => Err("no WebSocket".into()),
                     };
                     if let Err(e) = result {
-                        out.push(events::log_to_js(sip_core::Level::Warn, &format!("send failed: {e}")));
+                        out.push(events::log_to_js(
+                            sip_core::Level::Warn,
+                            &format!("send failed: {e}"),
+                        ));
                     }
                 }
                 Output::Close => inner.socket = None,
@@ -161,17 +212,17 @@ fn execute(inner: &mut Inner, rc: &Rc<RefCell<Inner>>, now: u64) -> Vec<JsValue>
 }
 
 /// Keeps exactly one browser timer, armed for the core's next deadline.
-fn arm_timer(inner: &mut Inner, rc: &Rc<RefCell<Inner>>, now: u64) {
+fn arm_timer(inner: &mut Inner, rc: &Handle, now: u64) {
     let next = inner.ua.poll_timeout();
     if inner.timer.as_ref().map(|(at, _)| *at) == next {
         return;
     }
     inner.timer = next.map(|at| {
-        let weak: Weak<RefCell<Inner>> = Rc::downgrade(rc);
+        let weak: Weak<Shared> = Rc::downgrade(rc);
         let delay = at.saturating_sub(now).min(u64::from(u32::MAX)) as u32;
         let t = Timeout::new(delay, move || {
             if let Some(rc) = weak.upgrade() {
-                if let Ok(mut i) = rc.try_borrow_mut() {
+                if let Ok(mut i) = rc.core.try_borrow_mut() {
                     i.timer = None; // this one has fired
                 }
                 feed(&rc, |ua, now| ua.handle_timeout(now));
@@ -181,17 +232,20 @@ fn arm_timer(inner: &mut Inner, rc: &Rc<RefCell<Inner>>, now: u64) {
     });
 }
 
-fn on_socket(weak: &Weak<RefCell<Inner>>, input: WsInput) {
+fn on_socket(weak: &Weak<Shared>, input: WsInput) {
     let Some(rc) = weak.upgrade() else { return };
     match input {
         WsInput::Open => feed(&rc, |ua, now| ua.handle_transport_open(now)),
         WsInput::Text(t) => feed(&rc, |ua, now| ua.handle_text(now, &t)),
         WsInput::Closed { code, reason } => {
-            if let Ok(mut i) = rc.try_borrow_mut() {
+            if let Ok(mut i) = rc.core.try_borrow_mut() {
                 i.socket = None;
             }
             let sep = if reason.is_empty() { "" } else { ", " };
-            let note = events::log_to_js(sip_core::Level::Info, &format!("WebSocket closed (code {code}{sep}{reason})"));
+            let note = events::log_to_js(
+                sip_core::Level::Info,
+                &format!("WebSocket closed (code {code}{sep}{reason})"),
+            );
             feed_noted(&rc, Some(note), |ua, now| ua.handle_transport_closed(now));
         }
     }
@@ -200,5 +254,5 @@ fn on_socket(weak: &Weak<RefCell<Inner>>, input: WsInput) {
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = console, js_name = error)]
-    fn web_sys_log(s: &str);
+    fn console_error(s: &str);
 }

@@ -8,7 +8,10 @@ pub enum WsInput {
     Open,
     Text(String),
     /// Closed or failed; `code` and `reason` from the CloseEvent, for the log.
-    Closed { code: u16, reason: String },
+    Closed {
+        code: u16,
+        reason: String,
+    },
 }
 
 pub struct Socket {
@@ -22,7 +25,8 @@ impl Socket {
     /// Opens `url` with subprotocol `sip` (RFC 7118 §4). `deliver` receives every input; it
     /// must not assume it runs inside the caller's stack (events arrive as browser tasks).
     pub fn open(url: &str, deliver: impl Fn(WsInput) + Clone + 'static) -> Result<Socket, String> {
-        let ws = WebSocket::new_with_str(url, "sip").map_err(|e| format!("cannot open {url}: {}", describe(&e)))?;
+        let ws = WebSocket::new_with_str(url, "sip")
+            .map_err(|e| format!("cannot open {url}: {}", describe(&e)))?;
         ws.set_binary_type(web_sys::BinaryType::Arraybuffer);
 
         let d = deliver.clone();
@@ -40,13 +44,21 @@ impl Socket {
         });
         let d = deliver;
         let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
-            d(WsInput::Closed { code: e.code(), reason: e.reason() });
+            d(WsInput::Closed {
+                code: e.code(),
+                reason: e.reason(),
+            });
         });
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         // `error` is always followed by `close`, which carries the detail; one path handles both.
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        Ok(Socket { ws, _on_open: on_open, _on_message: on_message, _on_close: on_close })
+        Ok(Socket {
+            ws,
+            _on_open: on_open,
+            _on_message: on_message,
+            _on_close: on_close,
+        })
     }
 
     pub fn send(&self, text: &str) -> Result<(), String> {

@@ -1,0 +1,193 @@
+//! The driver in real browsers (`wasm-pack test --headless --chrome --firefox`), against real
+//! WebSockets: an unreachable port and the test Kamailio that `make test-wasm` starts and
+//! names through SIP_TEST_WS_PORT at compile time.
+#![cfg(target_arch = "wasm32")]
+
+use exotel_voice::Client;
+use gloo_timers::future::TimeoutFuture;
+use js_sys::{Object, Reflect};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+type Log = Rc<RefCell<Vec<JsValue>>>;
+
+fn account(port: &str, user: &str, pass: &str) -> JsValue {
+    let o = Object::new();
+    for (k, v) in [
+        ("authUser", user),
+        ("sipdomain", "127.0.0.1"),
+        ("secret", pass),
+        ("domain", &format!("127.0.0.1:{port}")),
+        ("security", "ws"),
+        ("endpoint", "ws"),
+    ] {
+        Reflect::set(&o, &k.into(), &v.into()).unwrap();
+    }
+    o.into()
+}
+
+fn recorder(then: impl Fn(&JsValue) + 'static) -> (js_sys::Function, Log) {
+    let log: Log = Rc::default();
+    let l = log.clone();
+    let f = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        l.borrow_mut().push(e.clone());
+        then(&e);
+    });
+    (f.into_js_value().unchecked_into(), log)
+}
+
+fn field(e: &JsValue, k: &str) -> String {
+    Reflect::get(e, &k.into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+/// "type:state" of every non-log event so far.
+fn states(log: &Log) -> Vec<String> {
+    log.borrow()
+        .iter()
+        .filter(|e| field(e, "type") != "log")
+        .map(|e| format!("{}:{}", field(e, "type"), field(e, "state")))
+        .collect()
+}
+
+async fn wait_for(log: &Log, want: &str, timeout_ms: u32) {
+    let mut waited = 0;
+    while !states(log).iter().any(|s| s == want) {
+        assert!(
+            waited < timeout_ms,
+            "no {want} within {timeout_ms} ms; saw {:?}",
+            states(log)
+        );
+        TimeoutFuture::new(20).await;
+        waited += 20;
+    }
+}
+
+#[wasm_bindgen_test]
+fn bad_account_is_refused_with_the_field_named_and_no_secret() {
+    let (cb, _) = recorder(|_| {});
+    let missing = account("5066", "", "hunter2-secret");
+    let err = Client::new(missing, cb.clone())
+        .err()
+        .expect("empty authUser must be refused");
+    let msg = format!("{:?}", JsValue::from(err));
+    assert!(msg.contains("authUser"), "{msg}");
+    assert!(!msg.contains("hunter2-secret"));
+
+    let bad_port = account("99999", "1001", "hunter2-secret");
+    let msg = format!(
+        "{:?}",
+        JsValue::from(Client::new(bad_port, cb.clone()).err().expect("bad port"))
+    );
+    assert!(
+        msg.contains("domain") && !msg.contains("hunter2-secret"),
+        "{msg}"
+    );
+    assert!(Client::new(JsValue::from_str("nope"), cb).is_err());
+}
+
+#[wasm_bindgen_test]
+async fn unreachable_server_is_a_transient_transport_failure() {
+    let (cb, log) = recorder(|_| {});
+    // Port 9 (discard) on loopback: nothing listens, the browser refuses at once.
+    let client = Client::new(account("9", "1001", "pw"), cb).unwrap();
+    client.register();
+    wait_for(&log, "registration:failed", 5_000).await;
+    let failed = log
+        .borrow()
+        .iter()
+        .find(|e| field(e, "state") == "failed")
+        .cloned()
+        .unwrap();
+    assert_eq!(field(&failed, "reason"), "transport_failed");
+    assert_eq!(
+        Reflect::get(&failed, &"transient".into()).unwrap(),
+        JsValue::TRUE
+    );
+    assert_eq!(client.registration_state(), "failed");
+    assert_eq!(client.link_state(), "disconnected");
+    client.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn app_code_may_call_the_client_from_inside_an_event() {
+    let slot: Rc<RefCell<Option<Rc<Client>>>> = Rc::default();
+    let s = slot.clone();
+    let (cb, log) = recorder(move |e| {
+        if field(e, "type") == "link" && field(e, "state") == "connecting" {
+            // Phase two runs with the core released: this must work, not throw or be dropped.
+            if let Some(c) = s.borrow().as_ref() {
+                c.unregister();
+            }
+        }
+    });
+    let client = Rc::new(Client::new(account("9", "1001", "pw"), cb).unwrap());
+    *slot.borrow_mut() = Some(client.clone());
+    client.register();
+    wait_for(&log, "registration:unregistered", 2_000).await;
+    assert_eq!(client.link_state(), "disconnected");
+    TimeoutFuture::new(300).await;
+    assert!(
+        !states(&log).contains(&"registration:failed".to_string()),
+        "the closed socket was detached: {:?}",
+        states(&log)
+    );
+    *slot.borrow_mut() = None;
+}
+
+#[wasm_bindgen_test]
+async fn registers_and_unregisters_against_kamailio() {
+    let Some(port) = option_env!("SIP_TEST_WS_PORT") else {
+        panic!("build with SIP_TEST_WS_PORT set to a running test Kamailio (make test-wasm does)");
+    };
+    let (cb, log) = recorder(|_| {});
+    let client = Client::new(account(port, "1003", "pass1003"), cb).unwrap();
+    client.register();
+    wait_for(&log, "registration:registered", 5_000).await;
+    assert_eq!(client.registration_state(), "registered");
+    assert_eq!(client.link_state(), "connected");
+    let registered = log
+        .borrow()
+        .iter()
+        .find(|e| field(e, "state") == "registered")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        Reflect::get(&registered, &"expires".into())
+            .unwrap()
+            .as_f64(),
+        Some(300.0)
+    );
+    // Nothing the core logged carries the password or a digest response.
+    for e in log.borrow().iter().filter(|e| field(e, "type") == "log") {
+        let m = field(e, "message");
+        assert!(
+            !m.contains("pass1003") && !m.contains("response="),
+            "secret in log: {m}"
+        );
+    }
+
+    client.unregister();
+    wait_for(&log, "registration:unregistered", 5_000).await;
+    wait_for(&log, "link:disconnected", 1_000).await;
+    let s = states(&log);
+    assert_eq!(
+        s.iter().filter(|x| *x == "registration:registered").count(),
+        1,
+        "{s:?}"
+    );
+    assert_eq!(
+        s.iter()
+            .filter(|x| *x == "registration:sent_request")
+            .count(),
+        2,
+        "{s:?}"
+    );
+}

@@ -20,7 +20,7 @@ dist: build/pkg/exotel_voice_bg.wasm
 lint: setup
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy -p sip-wasm --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p sip-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 test-core: setup
 	cargo test -p sip-core

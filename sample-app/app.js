@@ -1,0 +1,60 @@
+// The sample app talks to the SDK exactly as the integration guide shows.
+(function () {
+  const q = new URLSearchParams(location.search);
+  const form = document.getElementById('account');
+  if (q.get('user')) {
+    form.user.value = q.get('user');
+    form.pass.value = 'pass' + q.get('user');
+  }
+  if (q.get('port')) form.domain.value = '127.0.0.1:' + q.get('port');
+
+  const logEl = document.getElementById('log');
+  function show(type, message) {
+    const line = document.createElement('div');
+    line.className = type;
+    line.textContent = `${new Date().toISOString().slice(11, 23)} [${type}] ${message}`;
+    logEl.appendChild(line);
+    logEl.scrollTop = logEl.scrollHeight;
+  }
+  exotelSDK.ExotelWebClient.setEnableConsoleLogging(false);
+  exotelSDK.ExotelWebClient.registerLoggerCallback(show);
+
+  const exWebClient = new exotelSDK.ExotelWebClient();
+  let shouldAutoRetry = false;
+
+  function RegisterEventCallBack(state, phone) {
+    document.getElementById('reg-state').textContent = `${state} (${phone})`;
+    document.getElementById('unregister').disabled = state !== 'registered';
+    // Guide §5.14: re-register on failure. The SDK paces such retries with a backoff.
+    if (state === 'terminated' && shouldAutoRetry) exWebClient.DoRegister();
+  }
+  function CallListenerCallback(callObj, eventType, phone) {
+    show('info', `call event ${eventType} for ${phone}`);
+  }
+  function SessionCallback(state, phone) {}
+
+  document.getElementById('register').addEventListener('click', async () => {
+    const sipAccountInfo = {
+      userName: form.user.value,
+      authUser: form.user.value,
+      sipdomain: form.sipdomain.value,
+      domain: form.domain.value,
+      displayname: 'Agent ' + form.user.value,
+      secret: form.pass.value,
+      port: form.domain.value.split(':')[1] || '',
+      security: form.security.value,
+      endpoint: form.security.value,
+    };
+    const ok = await exWebClient.initWebrtc(sipAccountInfo, RegisterEventCallBack, CallListenerCallback, SessionCallback);
+    if (!ok) return;
+    shouldAutoRetry = true;
+    exWebClient.DoRegister();
+  });
+  document.getElementById('unregister').addEventListener('click', () => {
+    shouldAutoRetry = false;
+    exWebClient.UnRegister();
+  });
+  document.getElementById('status-check').addEventListener('click', () => {
+    exWebClient.checkClientStatus((s) => (document.getElementById('client-status').textContent = `status: ${s}`));
+  });
+})();

@@ -1,0 +1,58 @@
+// The guide-style page (register.html, dist/exotelsdk.js by script tag) in Firefox ESR through
+// puppeteer-core (WebDriver BiDi): register, binding in Kamailio, UnRegister, binding gone.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as S from './support.mjs';
+
+describe('registration (Firefox ESR)', () => {
+  const stack = new S.Stack();
+  let http;
+  let kam;
+  let browser;
+
+  before(async () => {
+    http = await S.startHttp(stack);
+    kam = await S.startKamailio(stack, 'firefox');
+    browser = await S.launchFirefox(stack);
+  });
+  after(() => stack.close());
+
+  it('guide-style page registers and unregisters', { timeout: 90000 }, async () => {
+    const page = await browser.newPage();
+    const w = S.watchPage(page);
+    const events = () => page.evaluate(() => window.events.slice());
+    try {
+      await page.goto(http.url(`/tests/e2e/pages/register.html${S.registerQuery(kam, 1002)}`));
+      const ev = await S.waitFor(async () => {
+        const e = await events();
+        return e.some((x) => x[0] === 'registered') && e;
+      }, { timeout: 20000, message: (last) => `registered in Firefox; events ${JSON.stringify(last)}` });
+      const iSent = ev.findIndex((e) => e[0] === 'sent_request');
+      const iReg = ev.findIndex((e) => e[0] === 'registered');
+      assert.ok(iSent >= 0 && iSent < iReg, `sent_request precedes registered: ${JSON.stringify(ev)}`);
+      for (const [state, phone] of ev) assert.equal(phone, '1002', `phone argument of '${state}'`);
+
+      const contacts = await S.waitFor(async () => {
+        const c = await kam.contacts(1002);
+        return c.length > 0 && c;
+      }, { message: 'binding of 1002 in ul.dump' });
+      assert.equal(contacts.length, 1, 'exactly one binding');
+
+      await page.evaluate(() => window.exWebClient.UnRegister());
+      await S.waitFor(async () => (await events()).some((x) => x[0] === 'unregistered'), {
+        timeout: 20000,
+        message: 'unregistered in Firefox',
+      });
+      await S.waitFor(async () => (await kam.contacts(1002)).length === 0, { message: 'binding of 1002 gone' });
+
+      const all = await events();
+      assert.equal(all.filter((e) => e[0] === 'registered').length, 1, `registered once: ${JSON.stringify(all)}`);
+      assert.deepEqual(w.pageErrors, [], 'no page errors');
+      const logs = await page.evaluate(() => JSON.stringify(window.logs));
+      assert.ok(!logs.includes(S.USERS[1002]), 'no password in the logger output');
+      assert.equal(w.consoleTexts.find((t) => t.includes(S.USERS[1002])), undefined, 'no password in console');
+    } finally {
+      await page.close().catch(() => {});
+    }
+  });
+});

@@ -1,0 +1,257 @@
+// Registration end to end: dist/exotelsdk.js in Chromium (playwright-core) against a private
+// Kamailio, whose location table (`kamcmd ul.dump`) is the oracle for "registered".
+// Every wait is a bounded poll; no assertion depends on how long something took.
+import { describe, it, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import * as S from './support.mjs';
+
+const WRONG_PASSWORD = 'wrong-secret-7391';
+const SECRETS = [...Object.values(S.USERS), WRONG_PASSWORD];
+const T = { timeout: 60000 };
+
+const stack = new S.Stack();
+let http;
+let kam;
+let ctx;
+let opened = []; // watched pages of the running test
+
+async function open(pagePath) {
+  const page = await ctx.newPage();
+  const w = S.watchPage(page);
+  opened.push(w);
+  await page.goto(http.url(pagePath));
+  return w;
+}
+
+const guidePage = (user, pass) => `/tests/e2e/pages/register.html${S.registerQuery(kam, user, pass)}`;
+const HARNESS = '/tests/e2e/pages/harness.html';
+
+/** window.events of register.html, or the events of one harness client. */
+const eventsOf = (w, id) =>
+  id === undefined ? w.page.evaluate(() => window.events.slice()) : w.page.evaluate((i) => window.eventsOf(i), id);
+
+async function waitEvent(w, state, id, timeout = 10000) {
+  return S.waitFor(async () => ((await eventsOf(w, id)).some((e) => e[0] === state) ? eventsOf(w, id) : null), {
+    timeout,
+    message: (last) => `register event '${state}'${id ? ` of client ${id}` : ''}; events so far ${JSON.stringify(last)}`,
+  });
+}
+
+async function waitBinding(user, present, timeout = 10000) {
+  return S.waitFor(async () => {
+    const c = await kam.contacts(user);
+    return present ? c.length > 0 && c : c.length === 0;
+  }, { timeout, message: `binding of ${user} to be ${present ? 'present' : 'gone'} in ul.dump` });
+}
+
+/** checkClientStatus through register.html's exWebClient or a harness client. */
+const statusOf = (w, id) =>
+  id === undefined
+    ? w.page.evaluate(() => new Promise((r) => window.exWebClient.checkClientStatus(r)))
+    : w.page.evaluate((i) => window.clientStatus(i), id);
+
+const count = (events, state) => events.filter((e) => e[0] === state).length;
+
+/** The checks every test ends with: no page error, no password in any log line or console message. */
+async function checkHygiene() {
+  for (const w of opened) {
+    assert.deepEqual(w.pageErrors, [], `page errors on ${w.page.url()}`);
+    const logs = await w.page.evaluate(() => JSON.stringify(window.logs));
+    for (const s of SECRETS) {
+      assert.ok(!logs.includes(s), `password '${s}' appears in the logger callback output`);
+      const hit = w.consoleTexts.find((t) => t.includes(s));
+      assert.equal(hit, undefined, `password '${s}' appears in a console message`);
+    }
+  }
+}
+
+describe('registration (Chromium, dist/exotelsdk.js by script tag)', () => {
+  before(async () => {
+    http = await S.startHttp(stack);
+    kam = await S.startKamailio(stack, 'register');
+    ctx = await S.launchChromium(stack);
+  });
+
+  after(() => stack.close());
+
+  afterEach(async () => {
+    for (const w of opened) await w.page.close().catch(() => {});
+    opened = [];
+    await kam.clear(); // a failed test must not leave bindings for the next one
+  });
+
+  it('guide-style page: registered once, binding in Kamailio, UnRegister removes it', T, async () => {
+    assert.equal((await kam.contacts(1001)).length, 0, 'precondition: no binding for 1001');
+    const w = await open(guidePage(1001));
+
+    let events = await waitEvent(w, 'registered');
+    const iSent = events.findIndex((e) => e[0] === 'sent_request');
+    const iReg = events.findIndex((e) => e[0] === 'registered');
+    assert.ok(iSent >= 0 && iSent < iReg, `sent_request must precede registered: ${JSON.stringify(events)}`);
+    for (const [state, phone] of events) assert.equal(phone, '1001', `phone argument of '${state}'`);
+
+    const contacts = await waitBinding(1001, true);
+    assert.equal(contacts.length, 1, `exactly one binding expected: ${JSON.stringify(contacts)}`);
+    assert.match(contacts[0].address, /transport=ws/i);
+    assert.equal(await statusOf(w), 'registered');
+
+    await w.page.evaluate(() => window.exWebClient.UnRegister());
+    events = await waitEvent(w, 'unregistered');
+    await waitBinding(1001, false);
+    assert.equal(await statusOf(w), 'unregistered');
+
+    // The later event (unregistered) is the barrier: by now any duplicate would have arrived.
+    events = await eventsOf(w);
+    assert.equal(count(events, 'registered'), 1, `'registered' must fire exactly once: ${JSON.stringify(events)}`);
+    assert.equal(count(events, 'terminated'), 0, `no 'terminated': ${JSON.stringify(events)}`);
+    assert.ok(
+      events.findIndex((e) => e[0] === 'unregistered') > iReg,
+      `unregistered must follow registered: ${JSON.stringify(events)}`,
+    );
+    for (const [state, phone] of events) assert.equal(phone, '1001', `phone argument of '${state}'`);
+    await checkHygiene();
+  });
+
+  it('wrong password: terminated, never registered, no binding', T, async () => {
+    const w = await open(guidePage(1003, WRONG_PASSWORD));
+    const events = await waitEvent(w, 'terminated');
+    assert.equal(count(events, 'registered'), 0, `must not register: ${JSON.stringify(events)}`);
+    for (const [state, phone] of events) assert.equal(phone, '1003', `phone argument of '${state}'`);
+    assert.deepEqual(await kam.contacts(1003), [], 'no binding for 1003');
+    assert.equal(await statusOf(w), 'terminated');
+    await checkHygiene();
+  });
+
+  it('two accounts in one page register and unregister independently', T, async () => {
+    const w = await open(HARNESS);
+    const ok = await w.page.evaluate(async (port) => {
+      makeClient('a');
+      makeClient('b');
+      const r = [await init('a', account('1001', 'pass1001', port)), await init('b', account('1002', 'pass1002', port))];
+      clients.a.client.DoRegister();
+      clients.b.client.DoRegister();
+      return r;
+    }, kam.port);
+    assert.deepEqual(ok, [true, true], 'both initWebrtc resolve true');
+
+    await waitEvent(w, 'registered', 'a');
+    await waitEvent(w, 'registered', 'b');
+    await waitBinding(1001, true);
+    await waitBinding(1002, true);
+    for (const [id, user] of [['a', '1001'], ['b', '1002']]) {
+      for (const [state, phone] of await eventsOf(w, id)) assert.equal(phone, user, `client ${id}: phone of '${state}'`);
+    }
+
+    await w.page.evaluate(() => clients.a.client.UnRegister());
+    await waitEvent(w, 'unregistered', 'a');
+    await waitBinding(1001, false);
+    assert.equal((await kam.contacts(1002)).length, 1, '1002 keeps its binding after 1001 unregistered');
+    assert.equal(await statusOf(w, 'a'), 'unregistered');
+    assert.equal(await statusOf(w, 'b'), 'registered');
+    const evB = await eventsOf(w, 'b');
+    assert.equal(count(evB, 'unregistered') + count(evB, 'terminated'), 0, `client b untouched: ${JSON.stringify(evB)}`);
+    assert.equal(count(evB, 'registered'), 1, `client b registered once: ${JSON.stringify(evB)}`);
+    assert.equal(count(await eventsOf(w, 'a'), 'registered'), 1, 'client a registered once');
+
+    await w.page.evaluate(() => clients.b.client.UnRegister());
+    await waitEvent(w, 'unregistered', 'b');
+    await waitBinding(1002, false);
+    await checkHygiene();
+  });
+
+  it('a second ExotelWebClient with the same userName: initWebrtc resolves false', T, async () => {
+    const w = await open(HARNESS);
+    const [first, second] = await w.page.evaluate(async (port) => {
+      makeClient('first');
+      makeClient('dup');
+      const a = await init('first', account('1001', 'pass1001', port));
+      const b = await init('dup', account('1001', 'pass1001', port));
+      return [a, b];
+    }, kam.port);
+    assert.equal(first, true, 'first client initialises');
+    assert.equal(second, false, 'second client with the same userName is refused');
+    const logs = await w.page.evaluate(() => window.logs.slice());
+    assert.ok(
+      logs.some(([type, msg]) => (type === 'warn' || type === 'error') && msg.includes('1001')),
+      `the refusal is logged: ${JSON.stringify(logs)}`,
+    );
+
+    // The first client is unaffected and still registers; the refused one never does anything.
+    await w.page.evaluate(() => clients.first.client.DoRegister());
+    await waitEvent(w, 'registered', 'first');
+    const contacts = await waitBinding(1001, true);
+    assert.equal(contacts.length, 1, 'exactly one binding for 1001');
+    assert.deepEqual(await eventsOf(w, 'dup'), [], 'refused client emits no register events');
+    await w.page.evaluate(() => clients.first.client.UnRegister());
+    await waitEvent(w, 'unregistered', 'first');
+    await waitBinding(1001, false);
+    await checkHygiene();
+  });
+
+  it('initWebrtc twice with the same account: events are not multiplied', T, async () => {
+    // 3.0.10 delivered every register event once per initWebrtc call.
+    const w = await open(HARNESS);
+    const r = await w.page.evaluate(async (port) => {
+      makeClient('twice');
+      const a = await init('twice', account('1003', 'pass1003', port));
+      const b = await init('twice', account('1003', 'pass1003', port));
+      clients.twice.client.DoRegister();
+      return [a, b];
+    }, kam.port);
+    assert.deepEqual(r, [true, true], 'both initWebrtc calls resolve true');
+    await waitEvent(w, 'registered', 'twice');
+    const contacts = await waitBinding(1003, true);
+    assert.equal(contacts.length, 1, `one binding: ${JSON.stringify(contacts)}`);
+    await w.page.evaluate(() => clients.twice.client.UnRegister());
+    await waitEvent(w, 'unregistered', 'twice');
+    await waitBinding(1003, false);
+    assert.equal(await statusOf(w, 'twice'), 'unregistered');
+    const ev = await eventsOf(w, 'twice');
+    assert.equal(count(ev, 'registered'), 1, `registered once: ${JSON.stringify(ev)}`);
+    assert.equal(count(ev, 'unregistered'), 1, `unregistered once: ${JSON.stringify(ev)}`);
+    await checkHygiene();
+  });
+
+  it('initWebrtc with a missing field resolves false and logs a clear error', T, async () => {
+    const w = await open(HARNESS);
+    for (const field of ['userName', 'secret', 'sipdomain', 'domain']) {
+      const r = await w.page.evaluate(
+        async ([f, port]) => {
+          const before = window.logs.length;
+          const info = account('1002', 'pass1002', port);
+          delete info[f];
+          makeClient('missing-' + f);
+          const result = await init('missing-' + f, info);
+          return { result, newLogs: window.logs.slice(before) };
+        },
+        [field, kam.port],
+      );
+      assert.equal(r.result, false, `initWebrtc without ${field} resolves false`);
+      const err = r.newLogs.find(([type]) => type === 'error');
+      assert.ok(err, `an 'error' log line for missing ${field}: ${JSON.stringify(r.newLogs)}`);
+      assert.ok(err[1].includes(field), `the error names the field '${field}': ${err[1]}`);
+    }
+    // Nothing was registered by any of them.
+    assert.deepEqual(await kam.contacts(1002), [], 'no binding for 1002');
+    await checkHygiene();
+  });
+
+  it('checkClientStatus: not_initialized → registered → unregistered', T, async () => {
+    const w = await open(HARNESS);
+    await w.page.evaluate(() => makeClient('s'));
+    assert.equal(await statusOf(w, 's'), 'not_initialized', 'before initWebrtc');
+
+    const ok = await w.page.evaluate((port) => init('s', account('1004', 'pass1004', port)), kam.port);
+    assert.equal(ok, true);
+    await w.page.evaluate(() => clients.s.client.DoRegister());
+    await waitEvent(w, 'registered', 's');
+    await waitBinding(1004, true);
+    assert.equal(await statusOf(w, 's'), 'registered');
+
+    await w.page.evaluate(() => clients.s.client.UnRegister());
+    await waitEvent(w, 'unregistered', 's');
+    await waitBinding(1004, false);
+    assert.equal(await statusOf(w, 's'), 'unregistered');
+    await checkHygiene();
+  });
+});

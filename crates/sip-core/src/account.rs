@@ -64,20 +64,15 @@ pub fn websocket_url(
         .unwrap_or("wss")
         .to_ascii_lowercase();
     if scheme != "ws" && scheme != "wss" {
-        return Err(UrlError(format!(
-            "security must be \"ws\" or \"wss\", not {scheme:?}"
-        )));
+        return Err(UrlError(format!("security must be \"ws\" or \"wss\", not {scheme:?}")));
     }
-    let (host, port) = crate::message::split_host_port(domain)
-        .map_err(|e| UrlError(format!("domain {domain:?}: {}", e.0)))?;
+    let (host, port) =
+        crate::message::split_host_port(domain).map_err(|e| UrlError(format!("domain {domain:?}: {}", e.0)))?;
     if host.is_empty() || host.contains('/') {
         return Err(UrlError(format!("domain {domain:?} is not host[:port]")));
     }
     let port = port.unwrap_or(if page_is_https { 8089 } else { 8088 });
-    let endpoint = endpoint
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .unwrap_or("wss");
+    let endpoint = endpoint.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("wss");
     let endpoint = endpoint.trim_start_matches('/');
     Ok(format!("{scheme}://{host}:{port}/{endpoint}"))
 }
@@ -96,14 +91,8 @@ mod tests {
             websocket_url("127.0.0.1:5066", Some("ws"), Some("ws"), false).unwrap(),
             "ws://127.0.0.1:5066/ws"
         );
-        assert_eq!(
-            websocket_url("h", None, None, true).unwrap(),
-            "wss://h:8089/wss"
-        );
-        assert_eq!(
-            websocket_url("h", Some(""), None, false).unwrap(),
-            "wss://h:8088/wss"
-        );
+        assert_eq!(websocket_url("h", None, None, true).unwrap(), "wss://h:8089/wss");
+        assert_eq!(websocket_url("h", Some(""), None, false).unwrap(), "wss://h:8088/wss");
         assert!(websocket_url("h:99999", None, None, false).is_err());
         assert!(websocket_url("h", Some("udp"), None, false).is_err());
         assert!(websocket_url("", None, None, false).is_err());

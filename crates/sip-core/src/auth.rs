@@ -65,8 +65,7 @@ impl Challenge {
             Some(_) => return Err(ChallengeError::UnsupportedAlgorithm),
         };
         let qop = params.get("qop");
-        let qop_auth =
-            qop.is_some_and(|q| q.split(',').any(|t| t.trim().eq_ignore_ascii_case("auth")));
+        let qop_auth = qop.is_some_and(|q| q.split(',').any(|t| t.trim().eq_ignore_ascii_case("auth")));
         if qop.is_some() && !qop_auth {
             return Err(ChallengeError::UnsupportedQop);
         }
@@ -76,9 +75,7 @@ impl Challenge {
             opaque: params.get("opaque").map(str::to_string),
             algorithm,
             qop_auth,
-            stale: params
-                .get("stale")
-                .is_some_and(|s| s.eq_ignore_ascii_case("true")),
+            stale: params.get("stale").is_some_and(|s| s.eq_ignore_ascii_case("true")),
             proxy,
         })
     }
@@ -141,28 +138,12 @@ impl CachedChallenge {
     }
 
     /// Builds the Authorization header value for one request and advances the nonce count.
-    pub fn authorize(
-        &mut self,
-        username: &str,
-        password: &str,
-        method: &str,
-        uri: &str,
-        cnonce: &str,
-    ) -> String {
+    pub fn authorize(&mut self, username: &str, password: &str, method: &str, uri: &str, cnonce: &str) -> String {
         self.nonce_count = self.nonce_count.wrapping_add(1);
         let c = &self.challenge;
         let nc = format!("{:08x}", self.nonce_count);
         let qop = c.qop_auth.then_some((nc.as_str(), cnonce));
-        let response = digest_response(
-            c.algorithm,
-            username,
-            &c.realm,
-            password,
-            method,
-            uri,
-            &c.nonce,
-            qop,
-        );
+        let response = digest_response(c.algorithm, username, &c.realm, password, method, uri, &c.nonce, qop);
         let mut v = String::from("Digest ");
         let _ = write!(
             v,
@@ -224,22 +205,20 @@ mod tests {
             "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v",
             Some(("00000001", "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ")),
         );
-        assert_eq!(
-            r,
-            "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"
-        );
+        assert_eq!(r, "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1");
     }
 
     #[test]
     fn parses_challenge_with_commas_in_quotes() {
-        let c = Challenge::parse(r#"Digest realm="a, b", nonce="n1", opaque="o", algorithm=SHA-256, qop="auth,auth-int", stale=TRUE"#, false).unwrap();
+        let c = Challenge::parse(
+            r#"Digest realm="a, b", nonce="n1", opaque="o", algorithm=SHA-256, qop="auth,auth-int", stale=TRUE"#,
+            false,
+        )
+        .unwrap();
         assert_eq!(c.realm, "a, b");
         assert_eq!(c.algorithm, Algorithm::Sha256);
         assert!(c.qop_auth && c.stale);
-        assert_eq!(
-            Challenge::parse("Basic realm=x", false),
-            Err(ChallengeError::NotDigest)
-        );
+        assert_eq!(Challenge::parse("Basic realm=x", false), Err(ChallengeError::NotDigest));
         assert_eq!(
             Challenge::parse("Digest realm=x", false),
             Err(ChallengeError::MissingNonce)

@@ -5,6 +5,8 @@
 
 pub mod account;
 pub mod auth;
+pub mod call;
+mod dialog;
 pub mod message;
 pub mod redact;
 pub mod registration;
@@ -13,5 +15,6 @@ pub mod rng;
 pub mod ua;
 
 pub use account::{websocket_url, Account};
+pub use call::{CallError, CallEvent, CallHandle, EndReason, IncomingCall, MediaCommand, MediaFailure};
 pub use registration::{RegistrationEvent, RegistrationFailure, RegistrationState};
 pub use ua::{Event, Level, LinkState, Output, UserAgent};

@@ -54,9 +54,7 @@ impl RegistrationFailure {
             RegistrationFailure::Timeout
             | RegistrationFailure::TransportFailed
             | RegistrationFailure::TransportLost => true,
-            RegistrationFailure::Rejected { status, .. } => {
-                *status >= 500 || *status == 408 || *status == 480
-            }
+            RegistrationFailure::Rejected { status, .. } => *status >= 500 || *status == 408 || *status == 480,
             _ => false,
         }
     }
@@ -65,26 +63,21 @@ impl RegistrationFailure {
 impl fmt::Display for RegistrationFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RegistrationFailure::AuthenticationFailed { status } => write!(
-                f,
-                "authentication failed ({status}): check authUser and secret"
-            ),
+            RegistrationFailure::AuthenticationFailed { status } => {
+                write!(f, "authentication failed ({status}): check authUser and secret")
+            }
             RegistrationFailure::Rejected { status, reason } => {
                 write!(f, "registrar rejected the registration: {status} {reason}")
             }
-            RegistrationFailure::IntervalTooBrief {
-                min_expires: Some(m),
-            } => write!(f, "registrar requires an expiry of at least {m} s"),
+            RegistrationFailure::IntervalTooBrief { min_expires: Some(m) } => {
+                write!(f, "registrar requires an expiry of at least {m} s")
+            }
             RegistrationFailure::IntervalTooBrief { min_expires: None } => {
                 f.write_str("registrar answered 423 without a usable Min-Expires")
             }
             RegistrationFailure::Timeout => f.write_str("no answer from the registrar within 32 s"),
-            RegistrationFailure::TransportFailed => {
-                f.write_str("could not open the WebSocket to the SIP server")
-            }
-            RegistrationFailure::TransportLost => {
-                f.write_str("the WebSocket to the SIP server closed")
-            }
+            RegistrationFailure::TransportFailed => f.write_str("could not open the WebSocket to the SIP server"),
+            RegistrationFailure::TransportLost => f.write_str("the WebSocket to the SIP server closed"),
         }
     }
 }
@@ -162,14 +155,10 @@ impl Registration {
 
     pub(crate) fn poll_timeout(&self) -> Option<u64> {
         let retry = self.retry_at.filter(|_| self.want);
-        [
-            self.pending.as_ref().map(|p| p.deadline),
-            self.refresh_at,
-            retry,
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        [self.pending.as_ref().map(|p| p.deadline), self.refresh_at, retry]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     pub(crate) fn register(&mut self, ctx: &mut Ctx) {
@@ -192,10 +181,7 @@ impl Registration {
                 if let Some(t) = self.retry_at.filter(|t| *t > ctx.now) {
                     ctx.log(
                         Level::Warn,
-                        &format!(
-                            "register: last attempt failed; next attempt in {} ms",
-                            t - ctx.now
-                        ),
+                        &format!("register: last attempt failed; next attempt in {} ms", t - ctx.now),
                     );
                 }
                 self.try_start(ctx);
@@ -271,9 +257,7 @@ impl Registration {
     pub(crate) fn on_response(&mut self, ctx: &mut Ctx, resp: &Response) -> bool {
         let matches = match (&self.pending, resp.top_via(), resp.cseq()) {
             (Some(p), Some(via), Some(cseq)) => {
-                via.branch() == Some(p.branch.as_str())
-                    && cseq.seq == p.cseq
-                    && cseq.method == "REGISTER"
+                via.branch() == Some(p.branch.as_str()) && cseq.seq == p.cseq && cseq.method == "REGISTER"
             }
             _ => false,
         };
@@ -292,15 +276,8 @@ impl Registration {
             423 => {
                 let min = resp.header_u32("Min-Expires");
                 match min {
-                    Some(m)
-                        if m > pending.expires
-                            && !pending.tried_min_expires
-                            && pending.expires != 0 =>
-                    {
-                        ctx.log(
-                            Level::Info,
-                            &format!("423: registrar wants expires >= {m}; retrying"),
-                        );
+                    Some(m) if m > pending.expires && !pending.tried_min_expires && pending.expires != 0 => {
+                        ctx.log(Level::Info, &format!("423: registrar wants expires >= {m}; retrying"));
                         self.requested_expires = m;
                         self.send(
                             ctx,
@@ -311,10 +288,7 @@ impl Registration {
                             }),
                         );
                     }
-                    _ => self.fail(
-                        ctx,
-                        RegistrationFailure::IntervalTooBrief { min_expires: min },
-                    ),
+                    _ => self.fail(ctx, RegistrationFailure::IntervalTooBrief { min_expires: min }),
                 }
             }
             status => self.fail(
@@ -357,9 +331,7 @@ impl Registration {
         self.refresh_at = Some(ctx.now + u64::from(granted) * 10 * REFRESH_PERCENT);
         if self.state != RegistrationState::Registered {
             self.state = RegistrationState::Registered;
-            ctx.emit(Event::Registration(RegistrationEvent::Registered {
-                expires: granted,
-            }));
+            ctx.emit(Event::Registration(RegistrationEvent::Registered { expires: granted }));
         }
         if !self.want {
             // UnRegister() arrived while this REGISTER was in flight.
@@ -384,12 +356,7 @@ impl Registration {
                 Level::Error,
                 &format!("{}: no digest challenge we can answer", resp.status),
             );
-            return self.fail(
-                ctx,
-                RegistrationFailure::AuthenticationFailed {
-                    status: resp.status,
-                },
-            );
+            return self.fail(ctx, RegistrationFailure::AuthenticationFailed { status: resp.status });
         };
         // RFC 3261 §22.2: a second challenge for credentials we just computed means they are
         // wrong, unless the server says only the nonce was stale (RFC 2617 §3.2.1).
@@ -398,12 +365,7 @@ impl Registration {
             || (challenge.stale && fresh_nonce && pending.challenges < MAX_CHALLENGES_PER_ATTEMPT);
         if !retry {
             self.credentials = None;
-            return self.fail(
-                ctx,
-                RegistrationFailure::AuthenticationFailed {
-                    status: resp.status,
-                },
-            );
+            return self.fail(ctx, RegistrationFailure::AuthenticationFailed { status: resp.status });
         }
         let nonce = challenge.nonce.clone();
         self.credentials = Some(CachedChallenge::new(challenge));
@@ -416,10 +378,7 @@ impl Registration {
     }
 
     fn try_start(&mut self, ctx: &mut Ctx) {
-        let may_send = self.want
-            && ctx.link_up
-            && self.pending.is_none()
-            && self.retry_at.is_none_or(|t| t <= ctx.now);
+        let may_send = self.want && ctx.link_up && self.pending.is_none() && self.retry_at.is_none_or(|t| t <= ctx.now);
         if may_send && self.state == RegistrationState::Registering {
             self.retry_at = None;
             ctx.emit(Event::Registration(RegistrationEvent::SentRequest));
@@ -492,20 +451,11 @@ impl Registration {
         h.push("From", from);
         h.push("Call-ID", self.call_id.clone());
         h.push("CSeq", format!("{} REGISTER", self.cseq));
-        h.push(
-            "Contact",
-            format!("{};expires={expires}", ctx.local.contact()),
-        );
+        h.push("Contact", format!("{};expires={expires}", ctx.local.contact()));
         h.push("Expires", expires.to_string());
         if let Some(cred) = self.credentials.as_mut() {
             let cnonce = ctx.rng.token(16);
-            let value = cred.authorize(
-                &acc.auth_user,
-                &acc.password,
-                "REGISTER",
-                &registrar,
-                &cnonce,
-            );
+            let value = cred.authorize(&acc.auth_user, &acc.password, "REGISTER", &registrar, &cnonce);
             h.push(cred.challenge.header_name(), value);
         }
         h.push("Allow", crate::ua::ALLOW);

@@ -44,13 +44,7 @@ mod tests {
         };
         let resp = response_for(&req, 200, "t1");
         let vias: Vec<_> = resp.headers.get_all("Via").collect();
-        assert_eq!(
-            vias,
-            [
-                "SIP/2.0/WSS a;branch=z9hG4bK1",
-                "SIP/2.0/UDP b;branch=z9hG4bK2"
-            ]
-        );
+        assert_eq!(vias, ["SIP/2.0/WSS a;branch=z9hG4bK1", "SIP/2.0/UDP b;branch=z9hG4bK2"]);
         assert_eq!(resp.headers.get("To"), Some("<sip:u@h>;tag=t1"));
         assert_eq!(resp.headers.get("CSeq"), Some("5 OPTIONS"));
     }

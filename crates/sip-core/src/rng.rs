@@ -31,9 +31,7 @@ impl Rng {
 
     /// `len` lowercase alphanumerics.
     pub fn token(&mut self, len: usize) -> String {
-        (0..len)
-            .map(|_| ALPHABET[self.below(36) as usize] as char)
-            .collect()
+        (0..len).map(|_| ALPHABET[self.below(36) as usize] as char).collect()
     }
 
     /// A random (version 4) UUID in its text form.

@@ -4,17 +4,16 @@
 //! when to call [`UserAgent::handle_timeout`] next. No clock, no socket, no async.
 
 use crate::account::Account;
+use crate::call::{Call, CallError, CallEvent, CallHandle, MediaCommand, MediaFailure, Next};
 use crate::message::{parse, HeaderAccess, Message, Method, Request};
 use crate::redact::redact_sip;
-use crate::registration::{
-    Registration, RegistrationEvent, RegistrationFailure, RegistrationState,
-};
+use crate::registration::{Registration, RegistrationEvent, RegistrationFailure, RegistrationState};
 use crate::reply::response_for;
 use crate::rng::Rng;
 use std::collections::VecDeque;
 
-/// Methods we answer. Grows as the call machinery lands.
-pub const ALLOW: &str = "OPTIONS";
+/// Methods we answer.
+pub const ALLOW: &str = "INVITE,ACK,CANCEL,BYE,OPTIONS";
 pub const USER_AGENT: &str = concat!("exotel-voice-wasm/", env!("CARGO_PKG_VERSION"));
 /// How long a WebSocket may take to open before we give up on it.
 pub const CONNECT_TIMEOUT_MS: u64 = 10_000;
@@ -38,6 +37,14 @@ pub enum LinkState {
 pub enum Event {
     Registration(RegistrationEvent),
     Link(LinkState),
+    Call(CallEvent),
+    /// A browser media state of a call, passed through for the app (`kind`: `ice_gathering`,
+    /// `ice_connection`, `connection`).
+    CallMedia {
+        call: CallHandle,
+        kind: String,
+        state: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +57,7 @@ pub enum Output {
     Send(String),
     /// Close the WebSocket; no further events from it are expected.
     Close,
+    Media(MediaCommand),
     Event(Event),
     Log {
         level: Level,
@@ -69,6 +77,19 @@ pub(crate) struct Local {
 impl Local {
     pub fn instance_urn(&self) -> String {
         format!("<urn:uuid:{}>", self.instance)
+    }
+
+    /// Contact for dialogs (180/200 to an INVITE).
+    pub fn contact_uri(&self) -> String {
+        format!("<sip:{}@{};transport=ws>", self.contact_user, self.via_host)
+    }
+
+    pub fn via(&self, account: &Account, branch: &str) -> String {
+        format!(
+            "SIP/2.0/{} {};branch={branch};rport",
+            account.via_transport(),
+            self.via_host
+        )
     }
 
     pub fn contact(&self) -> String {
@@ -131,6 +152,9 @@ pub struct UserAgent {
     out: VecDeque<Output>,
     link: Link,
     registration: Registration,
+    /// The call in progress; a second INVITE meanwhile is answered 486.
+    call: Option<Call>,
+    next_call: CallHandle,
     to_tag: String,
 }
 
@@ -152,6 +176,8 @@ impl UserAgent {
             out: VecDeque::new(),
             link: Link::Down,
             registration,
+            call: None,
+            next_call: 1,
             to_tag,
         }
     }
@@ -178,10 +204,8 @@ impl UserAgent {
             Link::Connecting { deadline } => Some(deadline),
             _ => None,
         };
-        [link, self.registration.poll_timeout()]
-            .into_iter()
-            .flatten()
-            .min()
+        let call = self.call.as_ref().and_then(Call::poll_timeout);
+        [link, self.registration.poll_timeout(), call].into_iter().flatten().min()
     }
 
     pub fn register(&mut self, now: u64) {
@@ -201,6 +225,92 @@ impl UserAgent {
             }
         }
         self.with_registration(now, |r, ctx| r.on_timeout(ctx));
+        self.with_call(now, None, |c, ctx| Ok(c.on_timeout(ctx))).ok();
+    }
+
+    /// Answers the ringing call: asks for the microphone, then the SDP answer, then sends 200.
+    pub fn answer(&mut self, now: u64, call: CallHandle) -> Result<(), CallError> {
+        self.with_call(now, Some(call), |c, ctx| c.answer(ctx).map(|()| Next::Continue))
+    }
+
+    /// Rejects a ringing call (486) or ends an answered one (BYE).
+    pub fn hangup(&mut self, now: u64, call: CallHandle) -> Result<(), CallError> {
+        self.with_call(now, Some(call), |c, ctx| Ok(c.hangup(ctx)))
+    }
+
+    pub fn media_mic_ready(&mut self, now: u64, call: CallHandle) {
+        self.media_result(now, call, |c, ctx| {
+            c.on_mic_ready(ctx);
+            Next::Continue
+        });
+    }
+
+    pub fn media_answer(&mut self, now: u64, call: CallHandle, sdp: &str) {
+        self.media_result(now, call, |c, ctx| {
+            c.on_answer_ready(ctx, sdp);
+            Next::Continue
+        });
+    }
+
+    pub fn media_failed(&mut self, now: u64, call: CallHandle, failure: MediaFailure) {
+        self.media_result(now, call, |c, ctx| c.on_media_failed(ctx, failure));
+    }
+
+    /// A browser media state change (ICE, connection) of `call`, passed on to the app.
+    pub fn media_state(&mut self, _now: u64, call: CallHandle, kind: &str, state: &str) {
+        if self.call.as_ref().is_some_and(|c| c.handle == call) {
+            self.out.push_back(Output::Event(Event::CallMedia {
+                call,
+                kind: kind.to_string(),
+                state: state.to_string(),
+            }));
+        }
+    }
+
+    /// The current call, if any, and whether it still waits for an answer.
+    pub fn current_call(&self) -> Option<(CallHandle, bool)> {
+        self.call.as_ref().map(|c| (c.handle, c.is_unanswered()))
+    }
+
+    fn media_result(&mut self, now: u64, call: CallHandle, f: impl FnOnce(&mut Call, &mut Ctx) -> Next) {
+        if self.with_call(now, Some(call), |c, ctx| Ok(f(c, ctx))).is_err() {
+            self.log(Level::Debug, &format!("media result for ended call {call} dropped"));
+        }
+    }
+
+    /// Runs `f` on the current call (which must be `want`, when given) and retires the call
+    /// when it ends: one Ended event, one media Close.
+    fn with_call(
+        &mut self,
+        now: u64,
+        want: Option<CallHandle>,
+        f: impl FnOnce(&mut Call, &mut Ctx) -> Result<Next, CallError>,
+    ) -> Result<(), CallError> {
+        let Some(call) = self.call.as_mut().filter(|c| want.is_none_or(|w| w == c.handle)) else {
+            return if want.is_some() {
+                Err(CallError::NoSuchCall)
+            } else {
+                Ok(())
+            };
+        };
+        let mut ctx = Ctx {
+            now,
+            link_up: self.link == Link::Up,
+            rng: &mut self.rng,
+            out: &mut self.out,
+            account: &self.account,
+            local: &self.local,
+        };
+        let next = f(call, &mut ctx)?;
+        if let Next::Ended(reason) = next {
+            let handle = call.handle;
+            self.call = None;
+            self.out.push_back(Output::Media(MediaCommand::Close { call: handle }));
+            self.out
+                .push_back(Output::Event(Event::Call(CallEvent::Ended { call: handle, reason })));
+        }
+        self.sync_link(now);
+        Ok(())
     }
 
     pub fn handle_transport_open(&mut self, now: u64) {
@@ -233,18 +343,15 @@ impl UserAgent {
                 let mut handled = false;
                 self.with_registration(now, |r, ctx| handled = r.on_response(ctx, &resp));
                 if !handled {
-                    self.log(
-                        Level::Debug,
-                        &format!("dropped a stray {} response", resp.status),
-                    );
+                    self.log(Level::Debug, &format!("dropped a stray {} response", resp.status));
                 }
             }
-            Ok(Message::Request(req)) => self.handle_request(req),
+            Ok(Message::Request(req)) => self.handle_request(now, req),
         }
         self.sync_link(now);
     }
 
-    fn handle_request(&mut self, req: Request) {
+    fn handle_request(&mut self, now: u64, req: Request) {
         let complete = req.top_via().is_some()
             && req.call_id().is_some()
             && req.cseq().is_some()
@@ -267,15 +374,37 @@ impl UserAgent {
             self.respond(&req, 400);
             return;
         }
+        if self.call.as_ref().is_some_and(|c| c.owns(&req)) {
+            let _ = self.with_call(now, None, |c, ctx| Ok(c.on_request(ctx, &req)));
+            return;
+        }
+        let in_dialog = req.to_addr().is_some_and(|t| t.tag().is_some());
         match req.method {
-            Method::Ack => {}
+            Method::Ack => self.log(Level::Debug, "dropped an ACK that matches no call"),
+            Method::Invite if in_dialog => self.respond(&req, 481),
+            Method::Invite if self.call.is_some() => {
+                self.log(Level::Info, "486 to a second INVITE: a call is in progress");
+                self.respond(&req, 486);
+            }
+            Method::Invite => {
+                let handle = self.next_call;
+                self.next_call = self.next_call.wrapping_add(1).max(1);
+                let mut ctx = Ctx {
+                    now,
+                    link_up: self.link == Link::Up,
+                    rng: &mut self.rng,
+                    out: &mut self.out,
+                    account: &self.account,
+                    local: &self.local,
+                };
+                self.call = Call::accept_invite(&mut ctx, handle, req);
+            }
+            Method::Cancel | Method::Bye => self.respond(&req, 481),
             Method::Options => self.respond(&req, 200),
+            _ if in_dialog => self.respond(&req, 481),
             _ => {
-                self.log(
-                    Level::Info,
-                    &format!("501 to {}: not supported yet", req.method),
-                );
-                self.respond(&req, 501);
+                self.log(Level::Info, &format!("405 to {}: not supported", req.method));
+                self.respond(&req, 405);
             }
         }
     }
@@ -315,7 +444,8 @@ impl UserAgent {
                     deadline: now + CONNECT_TIMEOUT_MS,
                 });
             }
-            Link::Up | Link::Connecting { .. } if !self.registration.needs_link() => {
+            // A call keeps the link even after UnRegister: its BYE must still go out.
+            Link::Up | Link::Connecting { .. } if !self.registration.needs_link() && self.call.is_none() => {
                 self.out.push_back(Output::Close);
                 self.set_link(Link::Down);
             }

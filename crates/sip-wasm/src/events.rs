@@ -39,17 +39,13 @@ pub fn event_to_js(e: &Event) -> JsValue {
     match e {
         Event::Link(l) => obj(&[("type", s("link")), ("state", s(link_name(*l)))]),
         Event::Registration(r) => match r {
-            RegistrationEvent::SentRequest => {
-                obj(&[("type", s("registration")), ("state", s("sent_request"))])
-            }
+            RegistrationEvent::SentRequest => obj(&[("type", s("registration")), ("state", s("sent_request"))]),
             RegistrationEvent::Registered { expires } => obj(&[
                 ("type", s("registration")),
                 ("state", s("registered")),
                 ("expires", JsValue::from(*expires)),
             ]),
-            RegistrationEvent::Unregistered => {
-                obj(&[("type", s("registration")), ("state", s("unregistered"))])
-            }
+            RegistrationEvent::Unregistered => obj(&[("type", s("registration")), ("state", s("unregistered"))]),
             RegistrationEvent::Failed(f) => {
                 let status = match f {
                     RegistrationFailure::AuthenticationFailed { status }
@@ -76,9 +72,5 @@ pub fn log_to_js(level: Level, message: &str) -> JsValue {
         Level::Warn => "warn",
         Level::Error => "error",
     };
-    obj(&[
-        ("type", s("log")),
-        ("level", s(level)),
-        ("message", s(message)),
-    ])
+    obj(&[("type", s("log")), ("level", s(level)), ("message", s(message))])
 }

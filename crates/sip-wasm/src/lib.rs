@@ -52,8 +52,7 @@ impl Client {
     /// `on_event(obj)` receives registration, link and log events as plain objects.
     #[wasm_bindgen(constructor)]
     pub fn new(account: JsValue, on_event: js_sys::Function) -> Result<Client, JsError> {
-        let account = config::account_from_js(&account, env::page_is_https())
-            .map_err(|e| JsError::new(&e))?;
+        let account = config::account_from_js(&account, env::page_is_https()).map_err(|e| JsError::new(&e))?;
         let core = Inner {
             ua: UserAgent::new(account, env::random_seed()),
             clock: env::Clock::new(),
@@ -158,10 +157,7 @@ fn deliver(outbox: &Outbox) {
         let Some(e) = next else { break };
         if let Err(err) = outbox.on_event.call1(&JsValue::NULL, &e) {
             // The shim isolates app callbacks; reaching here means the shim itself threw.
-            console_error(&format!(
-                "exotel-voice: event handler threw: {}",
-                ws::describe(&err)
-            ));
+            console_error(&format!("exotel-voice: event handler threw: {}", ws::describe(&err)));
         }
     }
     outbox.delivering.set(false);
@@ -190,10 +186,7 @@ fn execute(inner: &mut Inner, rc: &Handle, now: u64) -> Vec<JsValue> {
                         None => Err("no WebSocket".into()),
                     };
                     if let Err(e) = result {
-                        out.push(events::log_to_js(
-                            sip_core::Level::Warn,
-                            &format!("send failed: {e}"),
-                        ));
+                        out.push(events::log_to_js(sip_core::Level::Warn, &format!("send failed: {e}")));
                     }
                 }
                 Output::Close => inner.socket = None,

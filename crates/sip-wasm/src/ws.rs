@@ -25,8 +25,7 @@ impl Socket {
     /// Opens `url` with subprotocol `sip` (RFC 7118 §4). `deliver` receives every input; it
     /// must not assume it runs inside the caller's stack (events arrive as browser tasks).
     pub fn open(url: &str, deliver: impl Fn(WsInput) + Clone + 'static) -> Result<Socket, String> {
-        let ws = WebSocket::new_with_str(url, "sip")
-            .map_err(|e| format!("cannot open {url}: {}", describe(&e)))?;
+        let ws = WebSocket::new_with_str(url, "sip").map_err(|e| format!("cannot open {url}: {}", describe(&e)))?;
         ws.set_binary_type(web_sys::BinaryType::Arraybuffer);
 
         let d = deliver.clone();

@@ -86,10 +86,7 @@ fn bad_account_is_refused_with_the_field_named_and_no_secret() {
         "{:?}",
         JsValue::from(Client::new(bad_port, cb.clone()).err().expect("bad port"))
     );
-    assert!(
-        msg.contains("domain") && !msg.contains("hunter2-secret"),
-        "{msg}"
-    );
+    assert!(msg.contains("domain") && !msg.contains("hunter2-secret"), "{msg}");
     assert!(Client::new(JsValue::from_str("nope"), cb).is_err());
 }
 
@@ -107,10 +104,7 @@ async fn unreachable_server_is_a_transient_transport_failure() {
         .cloned()
         .unwrap();
     assert_eq!(field(&failed, "reason"), "transport_failed");
-    assert_eq!(
-        Reflect::get(&failed, &"transient".into()).unwrap(),
-        JsValue::TRUE
-    );
+    assert_eq!(Reflect::get(&failed, &"transient".into()).unwrap(), JsValue::TRUE);
     assert_eq!(client.registration_state(), "failed");
     assert_eq!(client.link_state(), "disconnected");
     client.dispose();
@@ -160,9 +154,7 @@ async fn registers_and_unregisters_against_kamailio() {
         .cloned()
         .unwrap();
     assert_eq!(
-        Reflect::get(&registered, &"expires".into())
-            .unwrap()
-            .as_f64(),
+        Reflect::get(&registered, &"expires".into()).unwrap().as_f64(),
         Some(300.0)
     );
     // Nothing the core logged carries the password or a digest response.
@@ -178,15 +170,9 @@ async fn registers_and_unregisters_against_kamailio() {
     wait_for(&log, "registration:unregistered", 5_000).await;
     wait_for(&log, "link:disconnected", 1_000).await;
     let s = states(&log);
+    assert_eq!(s.iter().filter(|x| *x == "registration:registered").count(), 1, "{s:?}");
     assert_eq!(
-        s.iter().filter(|x| *x == "registration:registered").count(),
-        1,
-        "{s:?}"
-    );
-    assert_eq!(
-        s.iter()
-            .filter(|x| *x == "registration:sent_request")
-            .count(),
+        s.iter().filter(|x| *x == "registration:sent_request").count(),
         2,
         "{s:?}"
     );

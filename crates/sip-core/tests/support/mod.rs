@@ -3,7 +3,7 @@
 
 use sip_core::auth::{digest_response, Algorithm};
 use sip_core::message::{parse, Address, HeaderAccess, Headers, Message, Request, Response};
-use sip_core::{Account, Event, Output, UserAgent};
+use sip_core::{Account, Event, MediaCommand, Output, UserAgent};
 
 pub const PASSWORD: &str = "s3cret-Pa55";
 
@@ -20,6 +20,8 @@ pub fn account() -> Account {
 #[derive(Default)]
 pub struct Seen {
     pub requests: Vec<Request>,
+    pub responses: Vec<Response>,
+    pub media: Vec<MediaCommand>,
     pub events: Vec<Event>,
     pub connects: usize,
     pub closes: usize,
@@ -50,16 +52,14 @@ impl Harness {
                 }
                 Output::Send(text) => match parse(text.as_bytes()) {
                     Ok(Message::Request(r)) => self.seen.requests.push(r),
-                    Ok(Message::Response(_)) => {}
+                    Ok(Message::Response(r)) => self.seen.responses.push(r),
                     Err(e) => panic!("UA sent an unparsable message ({e}):\n{text}"),
                 },
                 Output::Close => self.seen.closes += 1,
+                Output::Media(m) => self.seen.media.push(m),
                 Output::Event(e) => self.seen.events.push(e),
                 Output::Log { message, .. } => {
-                    assert!(
-                        !message.contains(PASSWORD),
-                        "password in a log line: {message}"
-                    );
+                    assert!(!message.contains(PASSWORD), "password in a log line: {message}");
                     self.seen.logs.push(message);
                 }
             }
@@ -193,11 +193,7 @@ pub fn verify_authorization(req: &Request, nonce: &str) -> u32 {
         nonce,
         Some((&nc, &field("cnonce"))),
     );
-    assert_eq!(
-        field("response"),
-        expected,
-        "digest response does not verify"
-    );
+    assert_eq!(field("response"), expected, "digest response does not verify");
     u32::from_str_radix(&nc, 16).unwrap()
 }
 

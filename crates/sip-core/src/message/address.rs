@@ -27,16 +27,9 @@ impl Address {
     pub fn parse(s: &str) -> Result<Self, UriError> {
         let s = s.trim();
         if let Some(lt) = find_unquoted(s, b'<') {
-            let gt = s[lt..]
-                .find('>')
-                .map(|i| lt + i)
-                .ok_or(UriError("missing '>'"))?;
+            let gt = s[lt..].find('>').map(|i| lt + i).ok_or(UriError("missing '>'"))?;
             let name = s[..lt].trim();
-            let display_name = if name.is_empty() {
-                None
-            } else {
-                Some(unquote(name).0)
-            };
+            let display_name = if name.is_empty() { None } else { Some(unquote(name).0) };
             let uri = Uri::parse(&s[lt + 1..gt])?;
             let rest = s[gt + 1..].trim_start();
             let params = match rest.strip_prefix(';') {
@@ -54,6 +47,8 @@ impl Address {
                 Some(sc) => (&s[..sc], Params::parse(&s[sc + 1..], b';')),
                 None => (s, Params::default()),
             };
+            // LWS may surround the ';' (RFC 3261 SEMI = SWS ";" SWS): `sip:a@b ;tag=1`.
+            let uri = uri.trim_end();
             if uri.contains(' ') {
                 return Err(UriError("space in addr-spec"));
             }
@@ -111,8 +106,7 @@ mod tests {
 
     #[test]
     fn name_addr_with_quoted_display_and_params() {
-        let a =
-            Address::parse(r#""+91 98, x" <sip:+919876543210@voip.exotel.in>;tag=N4F3"#).unwrap();
+        let a = Address::parse(r#""+91 98, x" <sip:+919876543210@voip.exotel.in>;tag=N4F3"#).unwrap();
         assert_eq!(a.display_name.as_deref(), Some("+91 98, x"));
         assert_eq!(a.uri.user.as_deref(), Some("+919876543210"));
         assert_eq!(a.tag(), Some("N4F3"));
@@ -127,7 +121,8 @@ mod tests {
 
     #[test]
     fn contact_with_instance_prints_back() {
-        let raw = r#"<sip:k3l9x2@df7jal23ls0d.invalid;transport=ws>;+sip.instance="<urn:uuid:5e3b>";reg-id=1;expires=300"#;
+        let raw =
+            r#"<sip:k3l9x2@df7jal23ls0d.invalid;transport=ws>;+sip.instance="<urn:uuid:5e3b>";reg-id=1;expires=300"#;
         let a = Address::parse(raw).unwrap();
         assert_eq!(a.params.get("+sip.instance"), Some("<urn:uuid:5e3b>"));
         assert_eq!(a.to_string(), raw);

@@ -170,22 +170,13 @@ mod tests {
     fn list_split_respects_quotes_and_brackets() {
         let v = r#"<sip:a@b;x=1,2>;expires=3, "Doe, J" <sip:c@d>;p="q,r""#;
         let parts: Vec<_> = split_list(v).collect();
-        assert_eq!(
-            parts,
-            [
-                r#"<sip:a@b;x=1,2>;expires=3"#,
-                r#""Doe, J" <sip:c@d>;p="q,r""#
-            ]
-        );
+        assert_eq!(parts, [r#"<sip:a@b;x=1,2>;expires=3"#, r#""Doe, J" <sip:c@d>;p="q,r""#]);
     }
 
     #[test]
     fn lookups_are_case_insensitive_across_lines() {
         let mut h = Headers::new();
-        h.push(
-            "v",
-            "SIP/2.0/WS a;branch=z9hG4bK1, SIP/2.0/WS b;branch=z9hG4bK2",
-        );
+        h.push("v", "SIP/2.0/WS a;branch=z9hG4bK1, SIP/2.0/WS b;branch=z9hG4bK2");
         h.push("VIA", "SIP/2.0/UDP c;branch=z9hG4bK3");
         assert_eq!(h.list("Via").count(), 3);
         assert_eq!(

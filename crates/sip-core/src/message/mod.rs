@@ -122,10 +122,7 @@ pub trait HeaderAccess {
     fn hdrs(&self) -> &Headers;
 
     fn call_id(&self) -> Option<&str> {
-        self.hdrs()
-            .get("Call-ID")
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+        self.hdrs().get("Call-ID").map(str::trim).filter(|s| !s.is_empty())
     }
     fn cseq(&self) -> Option<CSeq<'_>> {
         self.hdrs().get("CSeq").and_then(|v| CSeq::parse(v).ok())
@@ -139,10 +136,7 @@ pub trait HeaderAccess {
         self.hdrs().get("To").and_then(|v| Address::parse(v).ok())
     }
     fn top_via(&self) -> Option<Via> {
-        self.hdrs()
-            .list("Via")
-            .next()
-            .and_then(|v| Via::parse(v).ok())
+        self.hdrs().list("Via").next().and_then(|v| Via::parse(v).ok())
     }
     fn contacts(&self) -> Vec<Address> {
         self.hdrs()

@@ -37,9 +37,7 @@ pub fn parse(bytes: &[u8]) -> Result<Message, ParseError> {
         if headers.len() >= MAX_HEADERS {
             return Err(ParseError("too many headers"));
         }
-        let colon = line
-            .find(':')
-            .ok_or(ParseError("header line without ':'"))?;
+        let colon = line.find(':').ok_or(ParseError("header line without ':'"))?;
         let name = line[..colon].trim();
         if name.is_empty() || !name.bytes().all(is_token_byte) {
             return Err(ParseError("invalid header name"));
@@ -132,12 +130,16 @@ fn unfold(head: &str) -> Vec<String> {
 }
 
 fn take_body(body: &[u8], headers: &Headers) -> Result<String, ParseError> {
+    // Two different lengths leave the framing to a guess (RFC 4475 §3.3.9): refuse it.
+    let mut lengths = headers.get_all("Content-Length").map(str::trim);
+    if let Some(first) = lengths.next() {
+        if lengths.any(|l| l != first) {
+            return Err(ParseError("conflicting Content-Length"));
+        }
+    }
     let body = match headers.get("Content-Length") {
         Some(v) => {
-            let len: usize = v
-                .trim()
-                .parse()
-                .map_err(|_| ParseError("bad Content-Length"))?;
+            let len: usize = v.trim().parse().map_err(|_| ParseError("bad Content-Length"))?;
             if len > body.len() {
                 return Err(ParseError("body shorter than Content-Length"));
             }
@@ -162,9 +164,7 @@ mod tests {
 
     #[test]
     fn compact_folded_and_bare_lf() {
-        let r = req(
-            "OPTIONS sip:a@b SIP/2.0\nv: SIP/2.0/WS x.invalid\n ;branch=z9hG4bKa\ni: abc\nl: 0\n\n",
-        );
+        let r = req("OPTIONS sip:a@b SIP/2.0\nv: SIP/2.0/WS x.invalid\n ;branch=z9hG4bKa\ni: abc\nl: 0\n\n");
         assert_eq!(r.call_id(), Some("abc"));
         assert_eq!(r.top_via().unwrap().branch(), Some("z9hG4bKa"));
     }

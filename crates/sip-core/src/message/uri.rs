@@ -45,11 +45,7 @@ impl Uri {
         let s = s.trim();
         let colon = s.find(':').ok_or(UriError("no scheme"))?;
         let scheme = &s[..colon];
-        if scheme.is_empty()
-            || !scheme
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
-        {
+        if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) {
             return Err(UriError("invalid scheme"));
         }
         let rest = &s[colon + 1..];
@@ -59,14 +55,15 @@ impl Uri {
             u.opaque = Some(rest.to_string());
             return Ok(u);
         }
-        let (rest, headers) = match rest.find('?') {
-            Some(q) => (&rest[..q], Some(rest[q + 1..].to_string())),
-            None => (rest, None),
-        };
-        // userinfo ends at the last '@' before any ';' param section (users may contain ';').
-        let (userinfo, hostpart) = match rest.rfind('@') {
+        // userinfo ends at the first '@': the grammar allows no other unescaped '@', and a user
+        // may contain ';' and '?' (RFC 4475 §3.1.1.2), so find it before splitting those off.
+        let (userinfo, hostpart) = match rest.find('@') {
             Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
             None => (None, rest),
+        };
+        let (hostpart, headers) = match hostpart.find('?') {
+            Some(q) => (&hostpart[..q], Some(hostpart[q + 1..].to_string())),
+            None => (hostpart, None),
         };
         let (user, password) = match userinfo {
             Some(ui) => match ui.find(':') {

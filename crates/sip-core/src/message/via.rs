@@ -21,9 +21,7 @@ impl Via {
             parts.next(),
             parts.next().ok_or(UriError("Via without transport"))?,
         );
-        if !name.is_some_and(|n| n.trim().eq_ignore_ascii_case("SIP"))
-            || version.map(str::trim) != Some("2.0")
-        {
+        if !name.is_some_and(|n| n.trim().eq_ignore_ascii_case("SIP")) || version.map(str::trim) != Some("2.0") {
             return Err(UriError("Via protocol is not SIP/2.0"));
         }
         let tail = tail.trim_start();
@@ -80,10 +78,7 @@ mod tests {
 
     #[test]
     fn via_with_received_and_rport() {
-        let v = Via::parse(
-            "SIP/2.0/WSS k3vd.invalid;received=203.0.113.45;rport=52341;branch=z9hG4bK98",
-        )
-        .unwrap();
+        let v = Via::parse("SIP/2.0/WSS k3vd.invalid;received=203.0.113.45;rport=52341;branch=z9hG4bK98").unwrap();
         assert_eq!(v.transport, "WSS");
         assert_eq!(v.host, "k3vd.invalid");
         assert_eq!(v.branch(), Some("z9hG4bK98"));

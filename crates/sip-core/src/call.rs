@@ -143,7 +143,10 @@ impl Call {
     pub fn accept_invite(ctx: &mut Ctx, handle: CallHandle, invite: Request) -> Option<Call> {
         let local_tag = ctx.rng.token(10);
         let Some(dialog) = Dialog::new_uas(&invite, &local_tag) else {
-            ctx.log(Level::Warn, "400 to an INVITE without a usable From, To, Call-ID or CSeq");
+            ctx.log(
+                Level::Warn,
+                "400 to an INVITE without a usable From, To, Call-ID or CSeq",
+            );
             send_response(ctx, response_for(&invite, 400, &local_tag));
             return None;
         };

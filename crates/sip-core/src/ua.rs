@@ -205,7 +205,10 @@ impl UserAgent {
             _ => None,
         };
         let call = self.call.as_ref().and_then(Call::poll_timeout);
-        [link, self.registration.poll_timeout(), call].into_iter().flatten().min()
+        [link, self.registration.poll_timeout(), call]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     pub fn register(&mut self, now: u64) {

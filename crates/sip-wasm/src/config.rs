@@ -1,6 +1,7 @@
 //! The account object the JS shim hands over, validated into a `sip_core::Account`.
 //! Errors name the field and never echo the secret.
 
+use crate::media::{default_ice_servers, MediaSettings};
 use js_sys::Reflect;
 use sip_core::{websocket_url, Account};
 use wasm_bindgen::JsValue;
@@ -57,4 +58,22 @@ pub fn account_from_js(obj: &JsValue, page_is_https: bool) -> Result<Account, St
         display_name: field(obj, "displayName"),
         ws_url,
     })
+}
+
+/// Media options: `iceServers` (ours; an RTCIceServer array, default 3.0.10's Google STUN)
+/// and `noiseSuppression` (set by the shim's setNoiseSuppression; default on).
+pub fn media_settings_from_js(obj: &JsValue) -> MediaSettings {
+    let ice = Reflect::get(obj, &JsValue::from_str("iceServers")).unwrap_or(JsValue::UNDEFINED);
+    let ice_servers = if js_sys::Array::is_array(&ice) {
+        ice
+    } else {
+        default_ice_servers()
+    };
+    let ns = Reflect::get(obj, &JsValue::from_str("noiseSuppression"))
+        .ok()
+        .and_then(|v| v.as_bool());
+    MediaSettings {
+        ice_servers,
+        noise_suppression: std::cell::Cell::new(ns.unwrap_or(true)),
+    }
 }

@@ -1,7 +1,8 @@
 //! Core outputs as plain JS objects for the shim: `{type: "registration" | "link" | "log", ...}`.
 
+use js_sys::Array;
 use js_sys::{Object, Reflect};
-use sip_core::{Event, Level, LinkState, RegistrationEvent, RegistrationFailure};
+use sip_core::{CallEvent, EndReason, Event, Level, LinkState, MediaFailure, RegistrationEvent, RegistrationFailure};
 use wasm_bindgen::JsValue;
 
 fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
@@ -35,8 +36,68 @@ fn failure_code(f: &RegistrationFailure) -> &'static str {
     }
 }
 
+fn opt(v: &Option<String>) -> JsValue {
+    v.as_deref().map_or(JsValue::NULL, JsValue::from_str)
+}
+
+fn end_reason(r: &EndReason) -> (&'static str, JsValue) {
+    match r {
+        EndReason::LocalHangup => ("local_hangup", JsValue::NULL),
+        EndReason::LocalReject => ("local_reject", JsValue::NULL),
+        EndReason::RemoteHangup { reason } => ("remote_hangup", opt(reason)),
+        EndReason::Cancelled { reason } => ("cancelled", opt(reason)),
+        EndReason::NoAnswer => ("no_answer", JsValue::NULL),
+        EndReason::MediaFailed(MediaFailure::Microphone(m)) => ("microphone_failed", s(m)),
+        EndReason::MediaFailed(MediaFailure::Negotiation(m)) => ("negotiation_failed", s(m)),
+        EndReason::NoAck => ("no_ack", JsValue::NULL),
+    }
+}
+
+fn call_event_to_js(e: &CallEvent) -> JsValue {
+    let simple = |name: &str, call: u32| obj(&[("type", s("call")), ("event", s(name)), ("call", JsValue::from(call))]);
+    match e {
+        CallEvent::Incoming(i) => {
+            let headers = Array::new();
+            for (n, v) in &i.headers {
+                headers.push(&Array::of2(&s(n), &s(v)));
+            }
+            obj(&[
+                ("type", s("call")),
+                ("event", s("incoming")),
+                ("call", JsValue::from(i.call)),
+                ("callId", s(&i.call_id)),
+                ("fromDisplay", opt(&i.from_display)),
+                ("fromUser", opt(&i.from_user)),
+                ("fromUri", s(&i.from_uri)),
+                ("headers", headers.into()),
+            ])
+        }
+        CallEvent::Ringing { call } => simple("ringing", *call),
+        CallEvent::Accepted { call } => simple("accepted", *call),
+        CallEvent::Connected { call } => simple("connected", *call),
+        CallEvent::Ended { call, reason } => {
+            let (code, detail) = end_reason(reason);
+            obj(&[
+                ("type", s("call")),
+                ("event", s("ended")),
+                ("call", JsValue::from(*call)),
+                ("reason", s(code)),
+                ("detail", detail),
+                ("remote", JsValue::from(reason.is_remote())),
+            ])
+        }
+    }
+}
+
 pub fn event_to_js(e: &Event) -> JsValue {
     match e {
+        Event::Call(c) => call_event_to_js(c),
+        Event::CallMedia { call, kind, state } => obj(&[
+            ("type", s("call_media")),
+            ("call", JsValue::from(*call)),
+            ("kind", s(kind)),
+            ("state", s(state)),
+        ]),
         Event::Link(l) => obj(&[("type", s("link")), ("state", s(link_name(*l)))]),
         Event::Registration(r) => match r {
             RegistrationEvent::SentRequest => obj(&[("type", s("registration")), ("state", s("sent_request"))]),

@@ -9,10 +9,12 @@
 mod config;
 mod env;
 mod events;
+mod media;
 mod ws;
 
 use gloo_timers::callback::Timeout;
-use sip_core::{Output, UserAgent};
+use media::{CallMedia, MediaInput, MediaSettings};
+use sip_core::{CallError, MediaCommand, MediaFailure, Output, UserAgent};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
@@ -24,6 +26,8 @@ struct Inner {
     clock: env::Clock,
     socket: Option<Socket>,
     timer: Option<(u64, Timeout)>,
+    media: Vec<CallMedia>,
+    settings: Rc<MediaSettings>,
     disposed: bool,
 }
 
@@ -52,12 +56,15 @@ impl Client {
     /// `on_event(obj)` receives registration, link and log events as plain objects.
     #[wasm_bindgen(constructor)]
     pub fn new(account: JsValue, on_event: js_sys::Function) -> Result<Client, JsError> {
+        let settings = Rc::new(config::media_settings_from_js(&account));
         let account = config::account_from_js(&account, env::page_is_https()).map_err(|e| JsError::new(&e))?;
         let core = Inner {
             ua: UserAgent::new(account, env::random_seed()),
             clock: env::Clock::new(),
             socket: None,
             timer: None,
+            media: Vec::new(),
+            settings,
             disposed: false,
         };
         let outbox = Outbox {
@@ -79,6 +86,28 @@ impl Client {
 
     pub fn unregister(&self) {
         feed(&self.inner, |ua, now| ua.unregister(now));
+    }
+
+    /// Answers the ringing call `call` (the handle from its `incoming` event).
+    pub fn answer(&self, call: u32) -> Result<(), JsError> {
+        let mut result = Ok(());
+        feed(&self.inner, |ua, now| result = ua.answer(now, call));
+        result.map_err(call_error)
+    }
+
+    /// Rejects the ringing call or hangs up the answered one.
+    pub fn hangup(&self, call: u32) -> Result<(), JsError> {
+        let mut result = Ok(());
+        feed(&self.inner, |ua, now| result = ua.hangup(now, call));
+        result.map_err(call_error)
+    }
+
+    /// Noise suppression for the microphone of the next answered call (default on).
+    #[wasm_bindgen(js_name = setNoiseSuppression)]
+    pub fn set_noise_suppression(&self, enabled: bool) {
+        if let Ok(i) = self.inner.core.try_borrow() {
+            i.settings.noise_suppression.set(enabled);
+        }
     }
 
     /// `disconnected` | `connecting` | `connected`.
@@ -116,8 +145,16 @@ impl Client {
             i.disposed = true;
             i.socket = None;
             i.timer = None;
+            i.media.clear();
         }
     }
+}
+
+fn call_error(e: CallError) -> JsError {
+    JsError::new(&match e {
+        CallError::NoSuchCall => "no such call".to_string(),
+        CallError::WrongState(why) => why.to_string(),
+    })
 }
 
 /// Phase one and two of one input (see the crate docs).
@@ -190,6 +227,7 @@ fn execute(inner: &mut Inner, rc: &Handle, now: u64) -> Vec<JsValue> {
                     }
                 }
                 Output::Close => inner.socket = None,
+                Output::Media(cmd) => run_media(inner, rc, cmd),
                 Output::Event(e) => out.push(events::event_to_js(&e)),
                 Output::Log { level, message } => out.push(events::log_to_js(level, &message)),
             }
@@ -202,6 +240,66 @@ fn execute(inner: &mut Inner, rc: &Handle, now: u64) -> Vec<JsValue> {
     }
     arm_timer(inner, rc, now);
     out
+}
+
+/// Starts a media step. Results come back through `feed`, from a later task, never from here.
+fn run_media(inner: &mut Inner, rc: &Handle, cmd: MediaCommand) {
+    let weak = Rc::downgrade(rc);
+    match cmd {
+        MediaCommand::AcquireMic { call } => {
+            inner.media.push(CallMedia::new(call));
+            let ns = inner.settings.noise_suppression.get();
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = media::acquire_mic(ns).await;
+                let Some(rc) = weak.upgrade() else { return };
+                match result {
+                    Ok(stream) => {
+                        // Never `stream.clone()`: web-sys maps that to MediaStream.clone(), a
+                        // second stream whose tracks nobody would stop.
+                        if with_media(&rc, call, |_| ()).is_some() {
+                            with_media(&rc, call, move |m| m.adopt_mic(stream));
+                        } else {
+                            media::stop_tracks(&stream);
+                        }
+                        feed(&rc, |ua, now| ua.media_mic_ready(now, call));
+                    }
+                    Err(e) => feed(&rc, |ua, now| ua.media_failed(now, call, MediaFailure::Microphone(e))),
+                }
+            });
+        }
+        MediaCommand::AcceptOffer { call, sdp } => {
+            let settings = inner.settings.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let Some(rc) = weak.upgrade() else { return };
+                let w = weak.clone();
+                let report = move |input: MediaInput| {
+                    let MediaInput::State { kind, state } = input;
+                    if let Some(rc) = w.upgrade() {
+                        feed(&rc, |ua, now| ua.media_state(now, call, kind, &state));
+                    }
+                };
+                let peer = with_media(&rc, call, |m| {
+                    m.create_peer(&settings, report).map(|pc| (pc, m.last_candidate_at()))
+                });
+                let result = match peer {
+                    None => return, // the call ended meanwhile
+                    Some(Err(e)) => Err(e),
+                    Some(Ok((pc, last))) => media::answer_offer(pc, sdp, last).await,
+                };
+                match result {
+                    Ok(answer) => feed(&rc, |ua, now| ua.media_answer(now, call, &answer)),
+                    Err(e) => feed(&rc, |ua, now| ua.media_failed(now, call, MediaFailure::Negotiation(e))),
+                }
+            });
+        }
+        MediaCommand::Close { call } => inner.media.retain(|m| m.call != call),
+    }
+}
+
+/// Runs `f` on the open media of `call`, if the call still has any.
+fn with_media<T>(rc: &Handle, call: u32, f: impl FnOnce(&mut CallMedia) -> T) -> Option<T> {
+    let mut inner = rc.core.try_borrow_mut().ok()?;
+    inner.media.iter_mut().find(|m| m.call == call && !m.is_closed()).map(f)
 }
 
 /// Keeps exactly one browser timer, armed for the core's next deadline.

@@ -1,8 +1,22 @@
-// The Call object of 3.0.10 (`getCall()`, first argument of CallListenerCallback).
-// Incoming calls arrive with the call machinery (next milestone); until then every method
-// is a logged no-op, never a throw, so legacy pages that wire their buttons keep working.
+// The Call object of 3.0.10 (`getCall()`, first argument of CallListenerCallback): one per
+// client, acting on that client's current call. Its methods never throw; with no call (or
+// in the wrong state) they log why and do nothing.
 
 import { logger } from './logger.js';
+import { startTone, stopTone } from './tones.js';
+
+// One ringtone per page, shared by every client: it stops only when no client still rings
+// (3.0.10 silenced a second ringing account when the first call ended).
+const ringingClients = new Set();
+
+export function setRinging(client, on) {
+  if (on) {
+    ringingClients.add(client);
+    startTone('ringtone');
+  } else if (ringingClients.delete(client) && ringingClients.size === 0) {
+    stopTone('ringtone');
+  }
+}
 
 const DETAIL_KEYS = [
   'callId', 'remoteId', 'remoteDisplayName', 'callDirection', 'callState', 'callDuration',
@@ -10,19 +24,72 @@ const DETAIL_KEYS = [
   'sessionId', 'callSid', 'legSid',
 ];
 
+function emptyDetails() {
+  const d = {};
+  for (const k of DETAIL_KEYS) d[k] = '';
+  d.sipHeaders = {};
+  return d;
+}
+
+/** INVITE headers as `{name: value}`, repeated names as arrays (3.0.10's sipHeaders shape). */
+function headerMap(pairs) {
+  const map = {};
+  for (const [name, value] of pairs) {
+    if (!(name in map)) map[name] = value;
+    else if (Array.isArray(map[name])) map[name].push(value);
+    else map[name] = [map[name], value];
+  }
+  return map;
+}
+
+function header(pairs, ...names) {
+  const wanted = names.map((n) => n.toLowerCase());
+  const hit = pairs.find(([n]) => wanted.includes(n.toLowerCase()));
+  return hit ? hit[1] : '';
+}
+
+/** State of one call as the app sees it, built from core events. */
+export class CallRecord {
+  constructor(e) {
+    this.handle = e.call;
+    this.details = emptyDetails();
+    Object.assign(this.details, {
+      callId: e.callId,
+      remoteId: e.fromUser || '',
+      remoteDisplayName: e.fromDisplay || e.fromUser || '',
+      callDirection: 'incoming',
+      callState: 'incoming',
+      callStartedTime: new Date().toISOString(),
+      sessionId: String(e.call),
+      // Header names compare case-insensitively (3.0.10 looked up `LegSid` and never found it).
+      callSid: header(e.headers, 'X-Exotel-Callsid'),
+      legSid: header(e.headers, 'LegSid', 'X-Exotel-LegSid'),
+      sipHeaders: headerMap(e.headers),
+    });
+    this.established = 0;
+  }
+
+  get ended() {
+    return this.details.callState === 'ended';
+  }
+
+  snapshot() {
+    const d = { ...this.details, sipHeaders: { ...this.details.sipHeaders } };
+    if (this.established) {
+      const end = this.ended ? Date.parse(this.details.callEndedTime) : Date.now();
+      d.callDuration = String(Math.max(0, Math.round((end - this.established) / 1000)));
+    }
+    return d;
+  }
+}
+
 export class Call {
   constructor(client) {
-    const noCall = (name) => () => logger.warn(`Call.${name}: no active call`);
-    for (const name of ['Answer', 'Hangup', 'Mute', 'UnMute', 'MuteToggle', 'Hold', 'UnHold', 'HoldToggle']) {
-      this[name] = noCall(name);
-    }
-    this.sendDTMF = (digit) => logger.warn(`Call.sendDTMF(${String(digit)}): no active call`);
-    this.callDetails = () => {
-      const d = {};
-      for (const k of DETAIL_KEYS) d[k] = '';
-      d.sipHeaders = {};
-      return d;
-    };
-    Object.defineProperty(this, '_client', { value: client, enumerable: false });
+    const todo = (name) => () => logger.warn(`Call.${name}: not supported yet (in-call controls are the next milestone)`);
+    this.Answer = () => client._answerCall();
+    this.Hangup = () => client._hangupCall();
+    for (const name of ['Mute', 'UnMute', 'MuteToggle', 'Hold', 'UnHold', 'HoldToggle']) this[name] = todo(name);
+    this.sendDTMF = (digit) => logger.warn(`Call.sendDTMF(${String(digit)}): not supported yet`);
+    this.callDetails = () => (client._callRecord ? client._callRecord.snapshot() : emptyDetails());
   }
 }

@@ -4,8 +4,9 @@
 
 import { loadCore } from './wasm.js';
 import { log, logger, setLoggerCallback, setConsoleLogging, addSecret, forgetSecret } from './logger.js';
-import { Call } from './call.js';
+import { Call, CallRecord, setRinging } from './call.js';
 import { clientStatus } from './status.js';
+import { setToneVolume, getToneVolume, prepareTones } from './tones.js';
 
 // userName → client, so two clients cannot register the same account on one page (3.0.10
 // rule). Unlike 3.0.10 a name is released when its client is re-initialised with another.
@@ -34,6 +35,8 @@ function normaliseAccount(info) {
     endpoint: str(info.endpoint),
     displayName: str(info.displayName) || str(info.displayname),
     secret: info.secret === undefined || info.secret === null ? '' : String(info.secret),
+    // Ours: RTCIceServer list for calls (default: 3.0.10's Google STUN server).
+    iceServers: Array.isArray(info.iceServers) ? info.iceServers : undefined,
   };
 }
 
@@ -48,7 +51,7 @@ function validate(info, registerCb) {
 }
 
 function sameAccount(a, b) {
-  return a && b && Object.keys(a).every((k) => a[k] === b[k]);
+  return Boolean(a && b) && JSON.stringify(a) === JSON.stringify(b);
 }
 
 export class ExotelWebClient {
@@ -61,6 +64,8 @@ export class ExotelWebClient {
     this._callbacks = { register: null, call: null, session: null };
     this._lastFailure = null;
     this._call = new Call(this);
+    this._callRecord = null; // the current or last call
+    this._noiseSuppression = true;
   }
 
   /**
@@ -100,12 +105,14 @@ export class ExotelWebClient {
     this.userName = account.userName;
     this._account = account;
     addSecret(account.secret);
+    // Open the shared AudioContext now (silently), so the first ringtone starts at once.
+    prepareTones();
     logger.info(`initWebrtc: user ${account.userName} (auth ${account.authUser}) at ${account.sipdomain} via ${account.domain}`);
 
     const ready = loadCore()
       .then((Core) => {
         if (this._ready !== ready) return null; // superseded by a later initWebrtc
-        const core = new Core(account, (e) => {
+        const core = new Core({ ...account, noiseSuppression: this._noiseSuppression }, (e) => {
           if (this._core === core) this._onCoreEvent(e);
         });
         this._core = core;
@@ -129,6 +136,13 @@ export class ExotelWebClient {
 
   getCall = () => this._call;
 
+  /** Noise suppression for the microphone of the next answered call. Default on (3.0.10
+   * turned it off unless asked); takes effect at the next Answer, as in 3.0.10. */
+  setNoiseSuppression(enabled = false) {
+    this._noiseSuppression = Boolean(enabled);
+    if (this._core) this._core.setNoiseSuppression(this._noiseSuppression);
+  }
+
   checkClientStatus = (callback) => {
     if (!isFn(callback)) {
       logger.error('checkClientStatus: callback must be a function');
@@ -151,6 +165,20 @@ export class ExotelWebClient {
 
   static setEnableConsoleLogging(enable) {
     setConsoleLogging(enable);
+  }
+
+  /**
+   * Volume of a tone ('ringtone' | 'ringbacktone' | 'dtmftone' | 'beeptone'), clamped to [0, 1],
+   * global to all clients and live on a playing tone. Works before initWebrtc; an unknown name is
+   * logged as an error, never thrown (3.0.10 threw, and threw for every name before initWebrtc).
+   */
+  static setAudioOutputVolume(name, value) {
+    setToneVolume(name, value);
+  }
+
+  /** The tone's volume (default 1), or undefined (logged) for an unknown name. */
+  static getAudioOutputVolume(name) {
+    return getToneVolume(name);
   }
 
   /** Runs `fn(core)` once the latest initWebrtc finished; calls before then are queued. */
@@ -201,9 +229,105 @@ export class ExotelWebClient {
         if (state) this._safe('RegisterEventCallBack', this._callbacks.register, [state, this.userName]);
         break;
       }
+      case 'call':
+        this._onCallEvent(e);
+        break;
+      case 'call_media':
+        if (e.kind === 'ice_gathering' || e.kind === 'ice_connection') {
+          this._session(`${e.kind}_state_${e.state}`);
+        }
+        break;
       default:
         logger.log(`unhandled core event ${e.type}`);
     }
+  }
+
+  _onCallEvent(e) {
+    if (e.event === 'incoming') {
+      this._callRecord = new CallRecord(e);
+      const who = this._callRecord.details.remoteDisplayName || 'unknown caller';
+      logger.info(`incoming call ${e.call} from ${who} (Call-ID ${e.callId})`);
+      setRinging(this, true);
+      this._session('incoming');
+      this._callEvent('incoming');
+      return;
+    }
+    const rec = this._callRecord;
+    if (!rec || rec.handle !== e.call) {
+      logger.log(`event ${e.event} for a call that is not current (${e.call})`);
+      return;
+    }
+    switch (e.event) {
+      case 'ringing':
+        rec.details.callState = 'ringing';
+        this._callEvent('ringing');
+        break;
+      case 'accepted':
+        this._session('accepted');
+        break;
+      case 'connected':
+        rec.details.callState = 'connected';
+        rec.established = Date.now();
+        rec.details.callEstablishedTime = new Date(rec.established).toISOString();
+        this._callEvent('connected');
+        break;
+      case 'ended': {
+        setRinging(this, false);
+        rec.details.callState = 'ended';
+        rec.details.callEndedTime = new Date().toISOString();
+        rec.details.callEndReason = e.reason;
+        logger.info(`call ${e.call} ended: ${e.reason}${e.detail ? ` (${e.detail})` : ''}`);
+        this._session('terminated');
+        // One rule: `callEnded` for every end (what 3.0.10 apps handle), then `terminated` too
+        // when the far end ended it, as the integration guide documents.
+        this._callEvent('callEnded');
+        if (e.remote) this._callEvent('terminated');
+        if (e.reason === 'microphone_failed') {
+          this._session('userMediaFailed');
+          if (/NotAllowedError|NotFoundError|Permission/i.test(e.detail || '')) this._session('media_permission_denied');
+        }
+        break;
+      }
+      default:
+        logger.log(`unhandled call event ${e.event}`);
+    }
+  }
+
+  _answerCall() {
+    const rec = this._callRecord;
+    if (!this._core || !rec || rec.ended) {
+      logger.warn('Call.Answer: no incoming call to answer');
+      return;
+    }
+    try {
+      this._core.answer(rec.handle);
+      setRinging(this, false);
+      rec.details.callAnswerTime = new Date().toISOString();
+      rec.details.callState = 'answering';
+    } catch (err) {
+      logger.warn(`Call.Answer: ${err && err.message ? err.message : err}`);
+    }
+  }
+
+  _hangupCall() {
+    const rec = this._callRecord;
+    if (!this._core || !rec || rec.ended) {
+      logger.warn('Call.Hangup: no call to hang up');
+      return;
+    }
+    try {
+      this._core.hangup(rec.handle);
+    } catch (err) {
+      logger.warn(`Call.Hangup: ${err && err.message ? err.message : err}`);
+    }
+  }
+
+  _callEvent(eventType) {
+    this._safe('CallListenerCallback', this._callbacks.call, [this._call, eventType, this.userName]);
+  }
+
+  _session(state) {
+    this._safe('SessionCallback', this._callbacks.session, [state, this.userName]);
   }
 
   /** Calls app code so that its exceptions are logged, never thrown into the SDK. */

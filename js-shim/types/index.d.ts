@@ -2,6 +2,7 @@
 
 export type RegisterState = 'sent_request' | 'registered' | 'unregistered' | 'terminated';
 export type CallEvent = 'incoming' | 'ringing' | 'connected' | 'callEnded' | 'terminated';
+export type ToneName = 'ringtone' | 'ringbacktone' | 'dtmftone' | 'beeptone';
 export type LogType = 'log' | 'info' | 'warn' | 'error';
 export type ClientStatus =
   | 'media_permission_denied'
@@ -33,6 +34,8 @@ export interface SipAccountInfo {
   displayName?: string;
   displayname?: string;
   port?: string | number;
+  /** Ours: ICE servers for calls. Default: [{urls: 'stun:stun.l.google.com:19302'}], as 3.0.10. */
+  iceServers?: RTCIceServer[];
   [other: string]: unknown;
 }
 
@@ -85,10 +88,17 @@ export declare class ExotelWebClient {
   /** Queued until initWebrtc has finished; false when initWebrtc was never called. */
   DoRegister(): boolean;
   UnRegister(): void;
+  /** Never throws; before initWebrtc its methods log and do nothing. */
   getCall(): Call;
+  /** Noise suppression for the next answered call's microphone. Default on (3.0.10: off). */
+  setNoiseSuppression(enabled?: boolean): void;
   checkClientStatus(callback: (status: ClientStatus) => void): void;
   /** Instance form shown in the integration guide; same single slot as the static one. */
   registerLoggerCallback(callback: LoggerCallback | null): void;
   static registerLoggerCallback(callback: LoggerCallback | null): void;
   static setEnableConsoleLogging(enable: boolean): void;
+  /** Volume (0..1) of a synthesized tone, for every client on the page. Never throws. */
+  static setAudioOutputVolume(name: ToneName, value: number): void;
+  /** The tone's volume (default 1); undefined (logged) for an unknown name. */
+  static getAudioOutputVolume(name: ToneName): number | undefined;
 }

@@ -7,6 +7,7 @@ pub mod account;
 pub mod auth;
 pub mod call;
 mod dialog;
+mod incoming;
 pub mod message;
 pub mod redact;
 pub mod registration;

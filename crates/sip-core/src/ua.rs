@@ -4,7 +4,8 @@
 //! when to call [`UserAgent::handle_timeout`] next. No clock, no socket, no async.
 
 use crate::account::Account;
-use crate::call::{Call, CallError, CallEvent, CallHandle, MediaCommand, MediaFailure, Next};
+use crate::call::{CallError, CallEvent, CallHandle, MediaCommand, MediaFailure, Next};
+use crate::incoming::InboundCall as Call;
 use crate::message::{parse, HeaderAccess, Message, Method, Request};
 use crate::redact::redact_sip;
 use crate::registration::{Registration, RegistrationEvent, RegistrationFailure, RegistrationState};

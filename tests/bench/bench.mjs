@@ -4,15 +4,21 @@
 //       the wasm already loaded (warm), and page load → registered (cold); fresh page per run
 //   (c) memory the SDK holds once registered: JS heap over a blank page (CDP, after GC) plus
 //       wasm linear memory (exotelSDK.__wasmMemoryBytes(), "n/a" when the build lacks it)
-// Env: BENCH_RUNS (default 7).
+//   (d) incoming call timings against a JsSIP far end (tests/e2e/farend/) in the same browser:
+//       far end call() → 'incoming', Answer() → 'connected', Answer() → first inbound RTP packet,
+//       incoming → ringtone playing (exotelSDK.__tones.isTonePlaying, "n/a" without it)
+// Env: BENCH_RUNS (default 7), BENCH_CALL_RUNS (default 5).
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as S from '../e2e/support.mjs';
+import { bundleFarEnd, openFarEnd } from '../e2e/farend/driver.mjs';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS || 7));
 const USER = 1001;
 const REF = { registeredMs: 1230, heldBytes: 1.7e6 }; // exotelsdk.js 3.0.10, as reported in the issue
+const CALL_RUNS = Math.max(1, Number(process.env.BENCH_CALL_RUNS || 5));
+const CALL_REF = { incomingMs: 54, connectedMs: 90, firstRtpMs: 158 }; // exotelsdk.js 3.0.10
 
 // ---------------------------------------------------------------------------------------------
 // formatting
@@ -142,6 +148,156 @@ async function memory(ctx, http, kam) {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// (d) incoming calls
+
+// Runs in the agent page (tests/e2e/pages/agent.html) before the far end calls: stamps the
+// 'incoming' callback and, if the build exposes exotelSDK.__tones, polls for the ringtone.
+function armIncoming() {
+  const now = () => performance.timeOrigin + performance.now();
+  const r = { tIncoming: null, tRingtone: null, tones: false };
+  window.benchCall = r;
+  const tones = window.exotelSDK && exotelSDK.__tones;
+  r.tones = !!(tones && typeof tones.isTonePlaying === 'function');
+  window.hooks.onCall = (type, t) => {
+    if (type !== 'incoming' || r.tIncoming !== null) return;
+    r.tIncoming = t;
+    if (!r.tones) return;
+    const poll = () => {
+      if (tones.isTonePlaying('ringtone')) r.tRingtone = now();
+      else if (now() - t < 5000) setTimeout(poll, 1);
+    };
+    poll();
+  };
+}
+
+// Runs in the agent page: Answer(), then 'connected' and the first inbound RTP packet on the
+// call's new RTCPeerConnection (getStats every 10 ms). Resolves with page-clock times.
+function answerAndTime() {
+  const now = () => performance.timeOrigin + performance.now();
+  return new Promise((resolve) => {
+    const pcsBefore = window.__pcs.length;
+    const r = { tAnswer: null, tConnected: null, tFirstRtp: null, error: null };
+    window.hooks.onCall = (type, t) => {
+      if (type === 'connected' && r.tConnected === null) r.tConnected = t;
+    };
+    const deadline = now() + 10000;
+    const poll = async () => {
+      const pc = window.__pcs[pcsBefore];
+      if (pc && pc.connectionState !== 'closed') {
+        let packets = 0;
+        (await pc.getStats()).forEach((s) => {
+          if (s.type === 'inbound-rtp' && (s.kind === 'audio' || s.mediaType === 'audio')) packets += s.packetsReceived || 0;
+        });
+        if (packets > 0) {
+          r.tFirstRtp = now();
+          return resolve(r);
+        }
+      }
+      if (now() > deadline) {
+        r.error = 'no inbound RTP within 10 s of Answer()';
+        return resolve(r);
+      }
+      setTimeout(poll, 10);
+    };
+    r.tAnswer = now();
+    window.exWebClient.getCall().Answer();
+    poll();
+  });
+}
+
+async function oneCall(agent, far, i) {
+  const since = (await agent.evaluate(() => window.callEvents.length)) || 0;
+  await agent.evaluate(armIncoming);
+  const id = await far.call('sip:1001@127.0.0.1', { callSid: `bench-${i}` });
+  const waitType = (type) =>
+    S.waitFor(async () => (await agent.evaluate(() => window.callEvents.map((e) => e.type))).slice(since).includes(type), {
+      timeout: 15000,
+      message: `bench call ${i}: '${type}'`,
+    });
+  await waitType('ringing');
+  const inc = await agent.evaluate(() => window.benchCall);
+  const farInfo = await far.info(id);
+  const a = await agent.evaluate(answerAndTime);
+  if (a.error) throw new Error(`bench call ${i}: ${a.error}`);
+  await waitType('connected');
+  if (a.tConnected === null) a.tConnected = (await agent.evaluate((n) => window.callEvents.slice(n).find((e) => e.type === 'connected'), since)).t;
+  await far.waitEvent(id, 'confirmed');
+  await far.hangup(id);
+  await waitType('callEnded');
+  await far.waitEnded(id);
+  await S.waitFor(async () => {
+    const m = await agent.evaluate(() => window.mediaState());
+    return m.pcs.every((p) => p.connectionState === 'closed') && m.tracks.every((t) => t.readyState === 'ended');
+  }, { message: `bench call ${i}: media released` });
+  const sending = farInfo.times.sending ?? null;
+  return {
+    incoming: inc.tIncoming - farInfo.tInvite,
+    incomingFromSend: sending === null ? null : inc.tIncoming - sending,
+    ringtone: inc.tones && inc.tRingtone !== null ? inc.tRingtone - inc.tIncoming : null,
+    tones: inc.tones,
+    connected: a.tConnected - a.tAnswer,
+    firstRtp: a.tFirstRtp - a.tAnswer,
+  };
+}
+
+async function callTimings(ctx, http, kam) {
+  await bundleFarEnd();
+  const page = await ctx.newPage();
+  await page.goto(http.url(`/tests/e2e/pages/agent.html${S.registerQuery(kam, USER)}&quiet=1`));
+  await page.click('#unlock');
+  await S.waitFor(async () => (await page.evaluate(() => window.regEvents)).some((e) => e[0] === 'registered'), {
+    timeout: 15000,
+    message: 'agent registered',
+  });
+  await S.waitFor(async () => (await kam.contacts(USER)).length > 0, { message: 'agent binding' });
+  const far = await openFarEnd(ctx, http, kam, 1002);
+  try {
+    await oneCall(page, far, 'warm-up'); // not measured: first getUserMedia, first PC
+    const runs = [];
+    for (let i = 0; i < CALL_RUNS; i++) runs.push(await oneCall(page, far, i));
+    return runs;
+  } finally {
+    await far.stop();
+    await far.page.close().catch(() => {});
+    await page.evaluate(() => window.exWebClient.UnRegister()).catch(() => {});
+    await S.waitFor(async () => (await kam.contacts(USER)).length === 0, { message: 'agent binding gone' }).catch(() => {});
+    await page.close().catch(() => {});
+    await kam.clear().catch(() => {});
+  }
+}
+
+function printCallTimings(runs, version) {
+  const col = (k) => runs.map((r) => r[k]).filter((x) => x !== null && x !== undefined);
+  const row = (label, k, ref) => {
+    const xs = col(k);
+    if (!xs.length) return [label, 'n/a', 'n/a', 'n/a', ref];
+    const st = stats(xs);
+    return [label, ms(st.median), ms(st.min), ms(st.max), ref];
+  };
+  console.log(`\n(d) incoming call, Chromium ${version} headless, JsSIP 3.13 far end (1002) in the same browser, Kamailio on loopback, ${runs.length} calls`);
+  console.log('    (both pages stamp performance.timeOrigin + performance.now(); the far end call() includes its getUserMedia,');
+  console.log('     offer and ICE gathering, "INVITE sent" starts at JsSIP\'s \'sending\' and includes Kamailio\'s 407 round trip)\n');
+  console.log(
+    table(
+      ['measure', 'median', 'min', 'max', '3.0.10'],
+      [
+        row("far end call() → 'incoming'", 'incoming', `${CALL_REF.incomingMs} ms`),
+        row("far end INVITE sent → 'incoming'", 'incomingFromSend', '-'),
+        row("Answer() → 'connected'", 'connected', `${CALL_REF.connectedMs} ms`),
+        row('Answer() → first inbound RTP packet (getStats every 10 ms)', 'firstRtp', `${CALL_REF.firstRtpMs} ms`),
+        row("'incoming' → ringtone playing (exotelSDK.__tones)", 'ringtone', '-'),
+      ],
+    ),
+  );
+  for (const [k, name] of [['incoming', 'incoming'], ['connected', 'connected'], ['firstRtp', 'first RTP'], ['ringtone', 'ringtone']]) {
+    const xs = runs.map((r) => r[k]);
+    console.log(`    runs (${name}): ${xs.map((x) => (x === null ? 'n/a' : x.toFixed(1))).join(', ')} ms`);
+  }
+  if (!runs.some((r) => r.tones)) console.log('    ringtone: n/a (this build has no exotelSDK.__tones.isTonePlaying)');
+  else if (runs.every((r) => r.ringtone === null)) console.log("    ringtone: n/a (isTonePlaying('ringtone') never became true within 5 s of 'incoming')");
+}
+
 async function main() {
   const stack = new S.Stack();
   try {
@@ -203,6 +359,8 @@ async function main() {
     if (m.wasm === null) console.log('    wasm memory: n/a (this build has no exotelSDK.__wasmMemoryBytes())');
     console.log('\nnotes: the bench page turns SDK console logging off (setEnableConsoleLogging(false)) so the');
     console.log('       DevTools console capture does not weigh on the timing; the SDK still formats its log lines.');
+
+    printCallTimings(await callTimings(ctx, http, kam), version);
   } finally {
     await stack.close();
   }

@@ -326,15 +326,42 @@ export const CHROMIUM_ARGS = [
   '--disable-features=WebRtcHideLocalIpsWithMdns',
 ];
 
-/** Chromium via playwright-core, fresh user-data-dir. Returns the persistent BrowserContext. */
-export async function launchChromium(stack, { args = [] } = {}) {
+/**
+ * Chromium keeps only the last `--disable-features=` (and `--enable-features=`) switch: merge
+ * every occurrence into one, in first-seen order, so extra args cannot undo ours.
+ */
+export function mergeFeatureSwitches(args) {
+  const out = [];
+  const lists = new Map();
+  for (const a of args) {
+    const m = /^(--(?:disable|enable)-features)=(.*)$/.exec(a);
+    if (!m) {
+      out.push(a);
+      continue;
+    }
+    if (!lists.has(m[1])) {
+      lists.set(m[1], []);
+      out.push(m[1]); // placeholder, filled below
+    }
+    for (const f of m[2].split(',')) if (f && !lists.get(m[1]).includes(f)) lists.get(m[1]).push(f);
+  }
+  return out.map((a) => (lists.has(a) ? `${a}=${lists.get(a).join(',')}` : a));
+}
+
+/**
+ * Chromium via playwright-core, fresh user-data-dir. Returns the persistent BrowserContext.
+ * `fakeAudioFile`: a WAV the fake microphone plays in a loop (--use-file-for-fake-audio-capture;
+ * one per browser process, see toneWav()).
+ */
+export async function launchChromium(stack, { args = [], fakeAudioFile } = {}) {
   const { chromium } = requireTool('playwright-core');
   const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-chromium-'));
   stack?.defer('chromium profile', () => fs.rmSync(udd, { recursive: true, force: true }));
+  const extra = fakeAudioFile ? [`--use-file-for-fake-audio-capture=${fakeAudioFile}`] : [];
   const ctx = await chromium.launchPersistentContext(udd, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
-    args: [...CHROMIUM_ARGS, ...args],
+    args: mergeFeatureSwitches([...CHROMIUM_ARGS, ...extra, ...args]),
     timeout: 60000,
   });
   stack?.defer('chromium', () => ctx.close());
@@ -386,4 +413,40 @@ export function watchPage(page) {
 /** Query string for the guide-style page register.html. */
 export function registerQuery(kam, user, pass = USERS[user]) {
   return `?port=${kam.port}&user=${encodeURIComponent(user)}&pass=${encodeURIComponent(pass)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fake microphone signals
+
+/**
+ * A continuous sine tone as a 16-bit mono PCM WAV under tests/.run/tones/ (written once, then
+ * reused): the default fake microphone only beeps once a second, and two ends sending the same
+ * tone may be erased by echo cancellation, so each end gets its own frequency.
+ */
+export function toneWav(hz, { seconds = 10, rate = 48000, amplitude = 0.4 } = {}) {
+  const file = path.join(RUN_BASE, 'tones', `tone-${hz}hz-${rate}-${seconds}s.wav`);
+  if (fs.existsSync(file)) return file;
+  const n = Math.round(seconds * rate);
+  const buf = Buffer.alloc(44 + n * 2);
+  buf.write('RIFF', 0, 'ascii');
+  buf.writeUInt32LE(36 + n * 2, 4);
+  buf.write('WAVE', 8, 'ascii');
+  buf.write('fmt ', 12, 'ascii');
+  buf.writeUInt32LE(16, 16); // fmt chunk size
+  buf.writeUInt16LE(1, 20); // PCM
+  buf.writeUInt16LE(1, 22); // mono
+  buf.writeUInt32LE(rate, 24);
+  buf.writeUInt32LE(rate * 2, 28); // byte rate
+  buf.writeUInt16LE(2, 32); // block align
+  buf.writeUInt16LE(16, 34); // bits per sample
+  buf.write('data', 36, 'ascii');
+  buf.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++) {
+    buf.writeInt16LE(Math.round(amplitude * 32767 * Math.sin((2 * Math.PI * hz * i) / rate)), 44 + i * 2);
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, buf);
+  fs.renameSync(tmp, file);
+  return file;
 }

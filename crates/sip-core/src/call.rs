@@ -20,6 +20,11 @@ pub enum MediaCommand {
     /// Create the peer connection, apply the remote offer, produce a local answer once ICE
     /// gathering has completed (or a short cap passed), and report it with `media_answer`.
     AcceptOffer { call: CallHandle, sdp: String },
+    /// Outgoing: create the peer connection with the microphone, make our offer once ICE
+    /// gathering allows, and report it with `media_offer`.
+    CreateOffer { call: CallHandle },
+    /// Outgoing: apply the far end's answer (from a 183 or the 2xx).
+    ApplyAnswer { call: CallHandle, sdp: String },
     /// Release the peer connection, the tracks and the remote audio of this call.
     Close { call: CallHandle },
 }
@@ -49,12 +54,21 @@ pub enum EndReason {
     MediaFailed(MediaFailure),
     /// Our 200 OK was never acknowledged (§13.3.1.4).
     NoAck,
+    /// Outgoing: we hung up before the far end answered (CANCEL).
+    LocalCancel,
+    /// Outgoing: the far end or the network answered with a failure.
+    Rejected { status: u16, reason: String },
+    /// Outgoing: no response at all to our INVITE (Timer B).
+    Timeout,
 }
 
 impl EndReason {
     /// True when the far end, not this side, ended the call.
     pub fn is_remote(&self) -> bool {
-        matches!(self, EndReason::RemoteHangup { .. } | EndReason::Cancelled { .. })
+        matches!(
+            self,
+            EndReason::RemoteHangup { .. } | EndReason::Cancelled { .. } | EndReason::Rejected { .. }
+        )
     }
 }
 
@@ -72,8 +86,18 @@ pub struct IncomingCall {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallEvent {
     Incoming(IncomingCall),
-    /// 180 Ringing went out.
+    /// Outgoing: our call was placed (the INVITE follows once the offer is ready).
+    Dialing {
+        call: CallHandle,
+        call_id: String,
+        target: String,
+    },
+    /// Incoming: 180 Ringing went out. Outgoing: the far end sent 180 or 183.
     Ringing {
+        call: CallHandle,
+    },
+    /// Outgoing: the far end's network plays media before answering (183 with SDP).
+    EarlyMedia {
         call: CallHandle,
     },
     /// 200 OK with our answer went out.
@@ -95,6 +119,9 @@ pub enum CallError {
     NoSuchCall,
     /// Answer on a call that is not ringing, and the like.
     WrongState(&'static str),
+    /// makeCall while another call is in progress.
+    Busy,
+    InvalidTarget(&'static str),
 }
 
 /// Outcome of handling an input: whether the call has ended (and must be dropped).

@@ -1,7 +1,7 @@
 //! A dialog created by an INVITE we accepted as UAS (RFC 3261 §12.1.1), and the in-dialog
 //! requests we send in it (§12.2.1.1).
 
-use crate::message::{Address, HeaderAccess, Headers, Method, Request};
+use crate::message::{Address, HeaderAccess, Headers, Method, Request, Response};
 
 #[derive(Debug, Clone)]
 pub struct Dialog {
@@ -43,6 +43,28 @@ impl Dialog {
             route_set,
             local_cseq: 0,
             remote_cseq: invite.cseq()?.seq,
+        })
+    }
+
+    /// The dialog a 2xx to our INVITE creates (§12.1.2): the route set is the 2xx's
+    /// Record-Route in reverse, the remote target its Contact.
+    pub fn new_uac(invite: &Request, ok: &Response) -> Option<Dialog> {
+        let to = ok.to_addr()?;
+        let remote_tag = to.tag()?.to_string();
+        let contact = ok.contacts().into_iter().next()?;
+        let local_tag = invite.from_addr()?.tag()?.to_string();
+        let mut route_set: Vec<String> = ok.headers.list("Record-Route").map(str::to_string).collect();
+        route_set.reverse();
+        Some(Dialog {
+            call_id: invite.call_id()?.to_string(),
+            local_tag,
+            remote_tag,
+            local: invite.headers.get("From")?.to_string(),
+            remote: ok.headers.get("To")?.to_string(),
+            remote_target: contact.uri.to_string(),
+            route_set,
+            local_cseq: invite.cseq()?.seq,
+            remote_cseq: 0,
         })
     }
 

@@ -4,11 +4,13 @@
 //! happened and when, and executes what comes out. See `ua::UserAgent`.
 
 pub mod account;
+mod active;
 pub mod auth;
 pub mod call;
 mod dialog;
 mod incoming;
 pub mod message;
+mod outgoing;
 pub mod redact;
 pub mod registration;
 mod reply;

@@ -4,9 +4,11 @@
 //! when to call [`UserAgent::handle_timeout`] next. No clock, no socket, no async.
 
 use crate::account::Account;
+use crate::active::ActiveCall as Call;
 use crate::call::{CallError, CallEvent, CallHandle, MediaCommand, MediaFailure, Next};
-use crate::incoming::InboundCall as Call;
+use crate::incoming::InboundCall;
 use crate::message::{parse, HeaderAccess, Message, Method, Request};
+use crate::outgoing::{target_uri, OutboundCall};
 use crate::redact::redact_sip;
 use crate::registration::{Registration, RegistrationEvent, RegistrationFailure, RegistrationState};
 use crate::reply::response_for;
@@ -234,7 +236,7 @@ impl UserAgent {
 
     /// Answers the ringing call: asks for the microphone, then the SDP answer, then sends 200.
     pub fn answer(&mut self, now: u64, call: CallHandle) -> Result<(), CallError> {
-        self.with_call(now, Some(call), |c, ctx| c.answer(ctx).map(|()| Next::Continue))
+        self.with_call(now, Some(call), |c, ctx| c.answer(ctx))
     }
 
     /// Rejects a ringing call (486) or ends an answered one (BYE).
@@ -242,18 +244,35 @@ impl UserAgent {
         self.with_call(now, Some(call), |c, ctx| Ok(c.hangup(ctx)))
     }
 
-    pub fn media_mic_ready(&mut self, now: u64, call: CallHandle) {
-        self.media_result(now, call, |c, ctx| {
-            c.on_mic_ready(ctx);
-            Next::Continue
-        });
+    /// Places an outgoing call to a number, user name or SIP URI (ours; 3.0.10 had none).
+    /// Microphone and offer come first; the INVITE goes out once the offer is ready.
+    pub fn make_call(&mut self, now: u64, target: &str) -> Result<CallHandle, CallError> {
+        if self.call.is_some() {
+            return Err(CallError::Busy);
+        }
+        let uri = target_uri(target, &self.account.sip_domain)?;
+        let handle = self.next_call;
+        self.next_call = self.next_call.wrapping_add(1).max(1);
+        let mut ctx = Ctx {
+            now,
+            link_up: self.link == Link::Up,
+            rng: &mut self.rng,
+            out: &mut self.out,
+            account: &self.account,
+            local: &self.local,
+        };
+        self.call = Some(Call::Out(OutboundCall::start(&mut ctx, handle, uri)));
+        self.sync_link(now);
+        Ok(handle)
     }
 
-    pub fn media_answer(&mut self, now: u64, call: CallHandle, sdp: &str) {
-        self.media_result(now, call, |c, ctx| {
-            c.on_answer_ready(ctx, sdp);
-            Next::Continue
-        });
+    pub fn media_mic_ready(&mut self, now: u64, call: CallHandle) {
+        self.media_result(now, call, |c, ctx| c.on_mic_ready(ctx));
+    }
+
+    /// Our local SDP is ready: the answer to an incoming call's offer, or an outgoing call's offer.
+    pub fn media_local_sdp(&mut self, now: u64, call: CallHandle, sdp: &str) {
+        self.media_result(now, call, |c, ctx| c.on_local_sdp(ctx, sdp));
     }
 
     pub fn media_failed(&mut self, now: u64, call: CallHandle, failure: MediaFailure) {
@@ -262,7 +281,7 @@ impl UserAgent {
 
     /// A browser media state change (ICE, connection) of `call`, passed on to the app.
     pub fn media_state(&mut self, _now: u64, call: CallHandle, kind: &str, state: &str) {
-        if self.call.as_ref().is_some_and(|c| c.handle == call) {
+        if self.call.as_ref().is_some_and(|c| c.handle() == call) {
             self.out.push_back(Output::Event(Event::CallMedia {
                 call,
                 kind: kind.to_string(),
@@ -273,7 +292,7 @@ impl UserAgent {
 
     /// The current call, if any, and whether it still waits for an answer.
     pub fn current_call(&self) -> Option<(CallHandle, bool)> {
-        self.call.as_ref().map(|c| (c.handle, c.is_unanswered()))
+        self.call.as_ref().map(|c| (c.handle(), c.is_unanswered()))
     }
 
     fn media_result(&mut self, now: u64, call: CallHandle, f: impl FnOnce(&mut Call, &mut Ctx) -> Next) {
@@ -290,7 +309,7 @@ impl UserAgent {
         want: Option<CallHandle>,
         f: impl FnOnce(&mut Call, &mut Ctx) -> Result<Next, CallError>,
     ) -> Result<(), CallError> {
-        let Some(call) = self.call.as_mut().filter(|c| want.is_none_or(|w| w == c.handle)) else {
+        let Some(call) = self.call.as_mut().filter(|c| want.is_none_or(|w| w == c.handle())) else {
             return if want.is_some() {
                 Err(CallError::NoSuchCall)
             } else {
@@ -307,7 +326,7 @@ impl UserAgent {
         };
         let next = f(call, &mut ctx)?;
         if let Next::Ended(reason) = next {
-            let handle = call.handle;
+            let handle = call.handle();
             self.call = None;
             self.out.push_back(Output::Media(MediaCommand::Close { call: handle }));
             self.out
@@ -323,6 +342,7 @@ impl UserAgent {
         }
         self.set_link(Link::Up);
         self.with_registration(now, |r, ctx| r.on_link_up(ctx));
+        let _ = self.with_call(now, None, |c, ctx| Ok(c.on_link_up(ctx)));
     }
 
     /// The WebSocket closed or failed (browsers report errors as a close that follows).
@@ -345,7 +365,12 @@ impl UserAgent {
             Err(e) => self.log(Level::Warn, &format!("dropped a frame: {e}")),
             Ok(Message::Response(resp)) => {
                 let mut handled = false;
-                self.with_registration(now, |r, ctx| handled = r.on_response(ctx, &resp));
+                if self.call.as_ref().is_some_and(|c| c.owns_response(&resp)) {
+                    handled = true;
+                    let _ = self.with_call(now, None, |c, ctx| Ok(c.on_response(ctx, &resp)));
+                } else {
+                    self.with_registration(now, |r, ctx| handled = r.on_response(ctx, &resp));
+                }
                 if !handled {
                     self.log(Level::Debug, &format!("dropped a stray {} response", resp.status));
                 }
@@ -378,7 +403,7 @@ impl UserAgent {
             self.respond(&req, 400);
             return;
         }
-        if self.call.as_ref().is_some_and(|c| c.owns(&req)) {
+        if self.call.as_ref().is_some_and(|c| c.owns_request(&req)) {
             let _ = self.with_call(now, None, |c, ctx| Ok(c.on_request(ctx, &req)));
             return;
         }
@@ -401,7 +426,7 @@ impl UserAgent {
                     account: &self.account,
                     local: &self.local,
                 };
-                self.call = Call::accept_invite(&mut ctx, handle, req);
+                self.call = InboundCall::accept_invite(&mut ctx, handle, req).map(Call::In);
             }
             Method::Cancel | Method::Bye => self.respond(&req, 481),
             Method::Options => self.respond(&req, 200),
@@ -440,7 +465,7 @@ impl UserAgent {
     /// the link's lifetime is derived, never tracked separately.
     fn sync_link(&mut self, now: u64) {
         match self.link {
-            Link::Down if self.registration.wants_link(now) => {
+            Link::Down if self.registration.wants_link(now) || self.call.is_some() => {
                 self.out.push_back(Output::Connect {
                     url: self.account.ws_url.clone(),
                 });

@@ -108,7 +108,7 @@ fn answered(far: &mut Far) -> Harness {
     far.to_tag = last_response(&h).to_addr().and_then(|a| a.tag().map(str::to_string));
     h.ua.answer(h.now, 1).unwrap();
     h.ua.media_mic_ready(h.now, 1);
-    h.ua.media_answer(h.now, 1, ANSWER);
+    h.ua.media_local_sdp(h.now, 1, ANSWER);
     h.drain();
     h
 }
@@ -164,7 +164,7 @@ fn ring_answer_ack_connects() {
             sdp: OFFER.into()
         }
     );
-    h.ua.media_answer(h.now, 1, ANSWER);
+    h.ua.media_local_sdp(h.now, 1, ANSWER);
     h.drain();
     let ok = last_response(&h).clone();
     assert_eq!(ok.status, 200);

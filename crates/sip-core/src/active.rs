@@ -1,0 +1,116 @@
+//! The one call a user agent has at a time, either direction, behind one interface.
+
+use crate::call::{CallError, CallHandle, MediaFailure, Next};
+use crate::incoming::InboundCall;
+use crate::message::{Request, Response};
+use crate::outgoing::OutboundCall;
+use crate::ua::Ctx;
+
+#[derive(Debug)]
+pub(crate) enum ActiveCall {
+    In(InboundCall),
+    Out(OutboundCall),
+}
+
+impl ActiveCall {
+    pub fn handle(&self) -> CallHandle {
+        match self {
+            ActiveCall::In(c) => c.handle,
+            ActiveCall::Out(c) => c.handle,
+        }
+    }
+
+    pub fn poll_timeout(&self) -> Option<u64> {
+        match self {
+            ActiveCall::In(c) => c.poll_timeout(),
+            ActiveCall::Out(c) => c.poll_timeout(),
+        }
+    }
+
+    pub fn is_unanswered(&self) -> bool {
+        match self {
+            ActiveCall::In(c) => c.is_unanswered(),
+            ActiveCall::Out(c) => c.is_unanswered(),
+        }
+    }
+
+    pub fn answer(&mut self, ctx: &mut Ctx) -> Result<Next, CallError> {
+        match self {
+            ActiveCall::In(c) => c.answer(ctx).map(|()| Next::Continue),
+            ActiveCall::Out(_) => Err(CallError::WrongState("an outgoing call is answered by the far end")),
+        }
+    }
+
+    pub fn hangup(&mut self, ctx: &mut Ctx) -> Next {
+        match self {
+            ActiveCall::In(c) => c.hangup(ctx),
+            ActiveCall::Out(c) => c.hangup(ctx),
+        }
+    }
+
+    pub fn on_mic_ready(&mut self, ctx: &mut Ctx) -> Next {
+        match self {
+            ActiveCall::In(c) => c.on_mic_ready(ctx),
+            ActiveCall::Out(c) => c.on_mic_ready(ctx),
+        }
+        Next::Continue
+    }
+
+    /// Our SDP is ready: the answer to an incoming offer, or the offer of an outgoing call.
+    pub fn on_local_sdp(&mut self, ctx: &mut Ctx, sdp: &str) -> Next {
+        match self {
+            ActiveCall::In(c) => c.on_answer_ready(ctx, sdp),
+            ActiveCall::Out(c) => c.on_offer_ready(ctx, sdp),
+        }
+        Next::Continue
+    }
+
+    pub fn on_media_failed(&mut self, ctx: &mut Ctx, failure: MediaFailure) -> Next {
+        match self {
+            ActiveCall::In(c) => c.on_media_failed(ctx, failure),
+            ActiveCall::Out(c) => c.on_media_failed(ctx, failure),
+        }
+    }
+
+    pub fn on_link_up(&mut self, ctx: &mut Ctx) -> Next {
+        if let ActiveCall::Out(c) = self {
+            c.on_link_up(ctx);
+        }
+        Next::Continue
+    }
+
+    pub fn on_timeout(&mut self, ctx: &mut Ctx) -> Next {
+        match self {
+            ActiveCall::In(c) => c.on_timeout(ctx),
+            ActiveCall::Out(c) => c.on_timeout(ctx),
+        }
+    }
+
+    pub fn owns_request(&self, req: &Request) -> bool {
+        match self {
+            ActiveCall::In(c) => c.owns(req),
+            ActiveCall::Out(c) => c.owns_request(req),
+        }
+    }
+
+    pub fn on_request(&mut self, ctx: &mut Ctx, req: &Request) -> Next {
+        match self {
+            ActiveCall::In(c) => c.on_request(ctx, req),
+            ActiveCall::Out(c) => c.on_request(ctx, req),
+        }
+    }
+
+    pub fn owns_response(&self, resp: &Response) -> bool {
+        match self {
+            ActiveCall::In(_) => false,
+            ActiveCall::Out(c) => c.owns_response(resp),
+        }
+    }
+
+    pub fn on_response(&mut self, ctx: &mut Ctx, resp: &Response) -> Next {
+        match self {
+            ActiveCall::In(_) => Next::Continue,
+            ActiveCall::Out(c) => c.on_response(ctx, resp),
+        }
+    }
+}

@@ -7,6 +7,7 @@
     form.pass.value = 'pass' + q.get('user');
   }
   if (q.get('port')) form.domain.value = '127.0.0.1:' + q.get('port');
+  if (q.get('user') === '1002') document.getElementById('dial').value = '1001';
 
   const logEl = document.getElementById('log');
   function show(type, message) {
@@ -22,14 +23,30 @@
   const exWebClient = new exotelSDK.ExotelWebClient();
   let shouldAutoRetry = false;
 
+  const $ = (id) => document.getElementById(id);
+  function showCall(state) {
+    $('call-state').textContent = state;
+    const d = exWebClient.getCall().callDetails();
+    $('call-peer').textContent = d.remoteId ? `${d.callDirection} ${d.remoteDisplayName || d.remoteId}` : '';
+    const live = state !== 'idle';
+    $('answer-btn').disabled = state !== 'incoming';
+    $('hangup-btn').disabled = !live;
+    $('call-btn').disabled = live || $('reg-state').textContent.indexOf('registered') !== 0;
+  }
+
   function RegisterEventCallBack(state, phone) {
     document.getElementById('reg-state').textContent = `${state} (${phone})`;
     document.getElementById('unregister').disabled = state !== 'registered';
+    $('call-btn').disabled = state !== 'registered';
     // Guide §5.14: re-register on failure. The SDK paces such retries with a backoff.
     if (state === 'terminated' && shouldAutoRetry) exWebClient.DoRegister();
   }
   function CallListenerCallback(callObj, eventType, phone) {
     show('info', `call event ${eventType} for ${phone}`);
+    if (eventType === 'incoming') showCall('incoming');
+    else if (eventType === 'ringing') showCall(callObj.callDetails().callDirection === 'outgoing' ? 'ringing' : 'incoming');
+    else if (eventType === 'connected') showCall('connected');
+    else if (eventType === 'callEnded') showCall('idle');
   }
   function SessionCallback(state, phone) {}
 
@@ -54,6 +71,12 @@
     shouldAutoRetry = false;
     exWebClient.UnRegister();
   });
+  $('call-btn').addEventListener('click', async () => {
+    showCall('calling');
+    if (!(await exWebClient.makeCall($('dial').value))) showCall('idle');
+  });
+  $('answer-btn').addEventListener('click', () => exWebClient.getCall().Answer());
+  $('hangup-btn').addEventListener('click', () => exWebClient.getCall().Hangup());
   document.getElementById('status-check').addEventListener('click', () => {
     exWebClient.checkClientStatus((s) => (document.getElementById('client-status').textContent = `status: ${s}`));
   });

@@ -8,13 +8,23 @@ import { startTone, stopTone } from './tones.js';
 // One ringtone per page, shared by every client: it stops only when no client still rings
 // (3.0.10 silenced a second ringing account when the first call ended).
 const ringingClients = new Set();
+const ringbackClients = new Set();
 
 export function setRinging(client, on) {
+  setTone(ringingClients, 'ringtone', client, on);
+}
+
+/** Ringback for an outgoing call: until early media, answer or the end. */
+export function setRingback(client, on) {
+  setTone(ringbackClients, 'ringbacktone', client, on);
+}
+
+function setTone(clients, tone, client, on) {
   if (on) {
-    ringingClients.add(client);
-    startTone('ringtone');
-  } else if (ringingClients.delete(client) && ringingClients.size === 0) {
-    stopTone('ringtone');
+    clients.add(client);
+    startTone(tone);
+  } else if (clients.delete(client) && clients.size === 0) {
+    stopTone(tone);
   }
 }
 
@@ -53,6 +63,20 @@ export class CallRecord {
   constructor(e) {
     this.handle = e.call;
     this.details = emptyDetails();
+    if (e.event === 'dialing') {
+      const user = /^sips?:([^@;]+)@/.exec(e.target);
+      Object.assign(this.details, {
+        callId: e.callId,
+        remoteId: user ? user[1] : e.target,
+        remoteDisplayName: user ? user[1] : e.target,
+        callDirection: 'outgoing',
+        callState: 'dialing',
+        callStartedTime: new Date().toISOString(),
+        sessionId: String(e.call),
+      });
+      this.established = 0;
+      return;
+    }
     Object.assign(this.details, {
       callId: e.callId,
       remoteId: e.fromUser || '',

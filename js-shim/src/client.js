@@ -4,7 +4,7 @@
 
 import { loadCore } from './wasm.js';
 import { log, logger, setLoggerCallback, setConsoleLogging, addSecret, forgetSecret } from './logger.js';
-import { Call, CallRecord, setRinging } from './call.js';
+import { Call, CallRecord, setRinging, setRingback } from './call.js';
 import { clientStatus } from './status.js';
 import { setToneVolume, getToneVolume, prepareTones } from './tones.js';
 
@@ -136,6 +136,37 @@ export class ExotelWebClient {
 
   getCall = () => this._call;
 
+  /**
+   * Ours (3.0.10 has no outbound calls): calls a number, user name or `sip:` URI. Resolves
+   * true once the call is placed, false (with the reason logged) when it cannot be; progress
+   * arrives through CallListenerCallback as for incoming calls (`ringing`, `connected`,
+   * `callEnded`, and `terminated` when the far end ended or refused it).
+   */
+  makeCall = (target, options) => {
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      logger.error('makeCall: options must be an object when given');
+      return Promise.resolve(false);
+    }
+    if (typeof target !== 'string' && typeof target !== 'number') {
+      logger.error('makeCall: target must be a number or a SIP URI string');
+      return Promise.resolve(false);
+    }
+    if (!this._ready) {
+      logger.error('makeCall: call initWebrtc first');
+      return Promise.resolve(false);
+    }
+    return this._ready.then((core) => {
+      if (!core) return false;
+      try {
+        core.makeCall(String(target));
+        return true;
+      } catch (err) {
+        logger.error(`makeCall: ${err && err.message ? err.message : err}`);
+        return false;
+      }
+    });
+  };
+
   /** Noise suppression for the microphone of the next answered call. Default on (3.0.10
    * turned it off unless asked); takes effect at the next Answer, as in 3.0.10. */
   setNoiseSuppression(enabled = false) {
@@ -243,6 +274,12 @@ export class ExotelWebClient {
   }
 
   _onCallEvent(e) {
+    if (e.event === 'dialing') {
+      this._callRecord = new CallRecord(e);
+      logger.info(`calling ${e.target} (call ${e.call}, Call-ID ${e.callId})`);
+      setRingback(this, true);
+      return;
+    }
     if (e.event === 'incoming') {
       this._callRecord = new CallRecord(e);
       const who = this._callRecord.details.remoteDisplayName || 'unknown caller';
@@ -262,10 +299,14 @@ export class ExotelWebClient {
         rec.details.callState = 'ringing';
         this._callEvent('ringing');
         break;
+      case 'early_media':
+        setRingback(this, false); // the far end's network plays its own tones now
+        break;
       case 'accepted':
         this._session('accepted');
         break;
       case 'connected':
+        setRingback(this, false);
         rec.details.callState = 'connected';
         rec.established = Date.now();
         rec.details.callEstablishedTime = new Date(rec.established).toISOString();
@@ -273,6 +314,7 @@ export class ExotelWebClient {
         break;
       case 'ended': {
         setRinging(this, false);
+        setRingback(this, false);
         rec.details.callState = 'ended';
         rec.details.callEndedTime = new Date().toISOString();
         rec.details.callEndReason = e.reason;

@@ -88,6 +88,8 @@ export declare class ExotelWebClient {
   /** Queued until initWebrtc has finished; false when initWebrtc was never called. */
   DoRegister(): boolean;
   UnRegister(): void;
+  /** Ours: calls a number, user or sip: URI. False (logged) when it cannot be placed. */
+  makeCall(target: string | number, options?: Record<string, never>): Promise<boolean>;
   /** Never throws; before initWebrtc its methods log and do nothing. */
   getCall(): Call;
   /** Noise suppression for the next answered call's microphone. Default on (3.0.10: off). */

@@ -50,6 +50,9 @@ fn end_reason(r: &EndReason) -> (&'static str, JsValue) {
         EndReason::MediaFailed(MediaFailure::Microphone(m)) => ("microphone_failed", s(m)),
         EndReason::MediaFailed(MediaFailure::Negotiation(m)) => ("negotiation_failed", s(m)),
         EndReason::NoAck => ("no_ack", JsValue::NULL),
+        EndReason::LocalCancel => ("local_cancel", JsValue::NULL),
+        EndReason::Rejected { status, reason } => ("rejected", s(&format!("{status} {reason}"))),
+        EndReason::Timeout => ("timeout", JsValue::NULL),
     }
 }
 
@@ -72,7 +75,15 @@ fn call_event_to_js(e: &CallEvent) -> JsValue {
                 ("headers", headers.into()),
             ])
         }
+        CallEvent::Dialing { call, call_id, target } => obj(&[
+            ("type", s("call")),
+            ("event", s("dialing")),
+            ("call", JsValue::from(*call)),
+            ("callId", s(call_id)),
+            ("target", s(target)),
+        ]),
         CallEvent::Ringing { call } => simple("ringing", *call),
+        CallEvent::EarlyMedia { call } => simple("early_media", *call),
         CallEvent::Accepted { call } => simple("accepted", *call),
         CallEvent::Connected { call } => simple("connected", *call),
         CallEvent::Ended { call, reason } => {

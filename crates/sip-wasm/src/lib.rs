@@ -95,6 +95,14 @@ impl Client {
         result.map_err(call_error)
     }
 
+    /// Places an outgoing call (ours): returns its handle; events follow as for incoming calls.
+    #[wasm_bindgen(js_name = makeCall)]
+    pub fn make_call(&self, target: &str) -> Result<u32, JsError> {
+        let mut result = Err(CallError::NoSuchCall);
+        feed(&self.inner, |ua, now| result = ua.make_call(now, target));
+        result.map_err(call_error)
+    }
+
     /// Rejects the ringing call or hangs up the answered one.
     pub fn hangup(&self, call: u32) -> Result<(), JsError> {
         let mut result = Ok(());
@@ -153,7 +161,8 @@ impl Client {
 fn call_error(e: CallError) -> JsError {
     JsError::new(&match e {
         CallError::NoSuchCall => "no such call".to_string(),
-        CallError::WrongState(why) => why.to_string(),
+        CallError::WrongState(why) | CallError::InvalidTarget(why) => why.to_string(),
+        CallError::Busy => "another call is in progress".to_string(),
     })
 }
 
@@ -271,28 +280,67 @@ fn run_media(inner: &mut Inner, rc: &Handle, cmd: MediaCommand) {
             let settings = inner.settings.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let Some(rc) = weak.upgrade() else { return };
-                let w = weak.clone();
-                let report = move |input: MediaInput| {
-                    let MediaInput::State { kind, state } = input;
-                    if let Some(rc) = w.upgrade() {
-                        feed(&rc, |ua, now| ua.media_state(now, call, kind, &state));
-                    }
-                };
-                let peer = with_media(&rc, call, |m| {
-                    m.create_peer(&settings, report).map(|pc| (pc, m.last_candidate_at()))
-                });
-                let result = match peer {
+                let result = match open_peer(&rc, call, &settings) {
                     None => return, // the call ended meanwhile
                     Some(Err(e)) => Err(e),
                     Some(Ok((pc, last))) => media::answer_offer(pc, sdp, last).await,
                 };
-                match result {
-                    Ok(answer) => feed(&rc, |ua, now| ua.media_answer(now, call, &answer)),
-                    Err(e) => feed(&rc, |ua, now| ua.media_failed(now, call, MediaFailure::Negotiation(e))),
+                local_sdp_result(&rc, call, result);
+            });
+        }
+        MediaCommand::CreateOffer { call } => {
+            let settings = inner.settings.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let Some(rc) = weak.upgrade() else { return };
+                let result = match open_peer(&rc, call, &settings) {
+                    None => return,
+                    Some(Err(e)) => Err(e),
+                    Some(Ok((pc, last))) => media::make_offer(pc, last).await,
+                };
+                local_sdp_result(&rc, call, result);
+            });
+        }
+        MediaCommand::ApplyAnswer { call, sdp } => {
+            let pc = inner
+                .media
+                .iter()
+                .find(|m| m.call == call && !m.is_closed())
+                .and_then(CallMedia::peer);
+            let Some(pc) = pc else { return };
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(e) = media::apply_answer(pc, sdp).await {
+                    if let Some(rc) = weak.upgrade() {
+                        feed(&rc, |ua, now| ua.media_failed(now, call, MediaFailure::Negotiation(e)));
+                    }
                 }
             });
         }
         MediaCommand::Close { call } => inner.media.retain(|m| m.call != call),
+    }
+}
+
+/// A new peer connection and the clock of its latest ICE candidate.
+type Peer = (web_sys::RtcPeerConnection, Rc<std::cell::Cell<f64>>);
+
+/// Creates the call's peer connection, with listeners that feed media states to the core.
+/// `None` when the call has ended meanwhile.
+fn open_peer(rc: &Handle, call: u32, settings: &MediaSettings) -> Option<Result<Peer, String>> {
+    let w = Rc::downgrade(rc);
+    let report = move |input: MediaInput| {
+        let MediaInput::State { kind, state } = input;
+        if let Some(rc) = w.upgrade() {
+            feed(&rc, |ua, now| ua.media_state(now, call, kind, &state));
+        }
+    };
+    with_media(rc, call, |m| {
+        m.create_peer(settings, report).map(|pc| (pc, m.last_candidate_at()))
+    })
+}
+
+fn local_sdp_result(rc: &Handle, call: u32, result: Result<String, String>) {
+    match result {
+        Ok(sdp) => feed(rc, |ua, now| ua.media_local_sdp(now, call, &sdp)),
+        Err(e) => feed(rc, |ua, now| ua.media_failed(now, call, MediaFailure::Negotiation(e))),
     }
 }
 

@@ -179,6 +179,10 @@ impl CallMedia {
         self.listeners.push(c);
     }
 
+    pub fn peer(&self) -> Option<RtcPeerConnection> {
+        self.pc.clone()
+    }
+
     pub fn last_candidate_at(&self) -> Rc<Cell<f64>> {
         self.last_candidate_at.clone()
     }
@@ -249,6 +253,33 @@ pub async fn acquire_mic(noise_suppression: bool) -> Result<MediaStream, String>
     Ok(stream.unchecked_into())
 }
 
+/// Makes our offer and returns it once ICE gathering allows (see CAP_MS).
+pub async fn make_offer(pc: RtcPeerConnection, last_candidate_at: Rc<Cell<f64>>) -> Result<String, String> {
+    let offer = JsFuture::from(pc.create_offer())
+        .await
+        .map_err(|e| format!("create offer: {}", error_text(&e)))?;
+    let sdp = Reflect::get(&offer, &"sdp".into())
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    let local = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
+    local.set_sdp(&sdp);
+    JsFuture::from(pc.set_local_description(&local))
+        .await
+        .map_err(|e| format!("local offer: {}", error_text(&e)))?;
+    gathered_sdp(&pc, last_candidate_at).await
+}
+
+/// Applies the far end's answer to our offer.
+pub async fn apply_answer(pc: RtcPeerConnection, answer: String) -> Result<(), String> {
+    let desc = RtcSessionDescriptionInit::new(RtcSdpType::Answer);
+    desc.set_sdp(&answer);
+    JsFuture::from(pc.set_remote_description(&desc))
+        .await
+        .map_err(|e| format!("remote answer: {}", error_text(&e)))?;
+    Ok(())
+}
+
 /// Applies the remote offer and returns our answer once ICE gathering allows (see CAP_MS).
 pub async fn answer_offer(
     pc: RtcPeerConnection,
@@ -272,7 +303,11 @@ pub async fn answer_offer(
     JsFuture::from(pc.set_local_description(&local))
         .await
         .map_err(|e| format!("local answer: {}", error_text(&e)))?;
+    gathered_sdp(&pc, last_candidate_at).await
+}
 
+/// The local description once gathering completed, went quiet, or hit the cap.
+async fn gathered_sdp(pc: &RtcPeerConnection, last_candidate_at: Rc<Cell<f64>>) -> Result<String, String> {
     let started = now_ms();
     loop {
         if pc.ice_gathering_state() == RtcIceGatheringState::Complete {

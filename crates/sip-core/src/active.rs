@@ -1,9 +1,11 @@
 //! The one call a user agent has at a time, either direction, behind one interface.
 
 use crate::call::{CallError, CallHandle, MediaFailure, Next};
+use crate::dialog::Dialog;
 use crate::incoming::InboundCall;
 use crate::message::{Request, Response};
 use crate::outgoing::OutboundCall;
+use crate::session::Session;
 use crate::ua::Ctx;
 
 #[derive(Debug)]
@@ -59,8 +61,8 @@ impl ActiveCall {
     /// Our SDP is ready: the answer to an incoming offer, or the offer of an outgoing call.
     pub fn on_local_sdp(&mut self, ctx: &mut Ctx, sdp: &str) -> Next {
         match self {
-            ActiveCall::In(c) => c.on_answer_ready(ctx, sdp),
-            ActiveCall::Out(c) => c.on_offer_ready(ctx, sdp),
+            ActiveCall::In(c) => c.on_local_sdp(ctx, sdp),
+            ActiveCall::Out(c) => c.on_local_sdp(ctx, sdp),
         }
         Next::Continue
     }
@@ -101,16 +103,38 @@ impl ActiveCall {
     }
 
     pub fn owns_response(&self, resp: &Response) -> bool {
+        use crate::message::HeaderAccess;
         match self {
-            ActiveCall::In(_) => false,
+            ActiveCall::In(c) => resp.call_id() == Some(c.call_id()),
             ActiveCall::Out(c) => c.owns_response(resp),
         }
     }
 
     pub fn on_response(&mut self, ctx: &mut Ctx, resp: &Response) -> Next {
         match self {
-            ActiveCall::In(_) => Next::Continue,
+            ActiveCall::In(c) => c.on_response(ctx, resp),
             ActiveCall::Out(c) => c.on_response(ctx, resp),
         }
+    }
+
+    fn session_parts(&mut self) -> Option<(&mut Session, &mut Dialog)> {
+        match self {
+            ActiveCall::In(c) => c.session_parts(),
+            ActiveCall::Out(c) => c.session_parts(),
+        }
+    }
+
+    pub fn set_hold(&mut self, ctx: &mut Ctx, hold: bool) -> Result<Next, CallError> {
+        let (session, _) = self
+            .session_parts()
+            .ok_or(CallError::WrongState("hold needs a connected call"))?;
+        session.set_hold(ctx, hold).map(|()| Next::Continue)
+    }
+
+    pub fn send_info_dtmf(&mut self, ctx: &mut Ctx, digit: char) -> Result<Next, CallError> {
+        let (session, dialog) = self
+            .session_parts()
+            .ok_or(CallError::WrongState("DTMF needs a connected call"))?;
+        session.send_info_dtmf(ctx, dialog, digit).map(|()| Next::Continue)
     }
 }

@@ -6,6 +6,7 @@
 
 use crate::message::{Request, Response};
 use crate::reply::response_for;
+use crate::sdp::Direction;
 use crate::ua::Ctx;
 
 pub type CallHandle = u32;
@@ -25,6 +26,21 @@ pub enum MediaCommand {
     CreateOffer { call: CallHandle },
     /// Outgoing: apply the far end's answer (from a 183 or the 2xx).
     ApplyAnswer { call: CallHandle, sdp: String },
+    /// Mid-call: offer again with this audio direction (hold or resume); `hold` says whether
+    /// the microphone must go silent (the far end on hold must not hear the agent).
+    Reoffer {
+        call: CallHandle,
+        direction: Direction,
+        hold: bool,
+    },
+    /// Mid-call: answer the far end's new offer with this audio direction (RFC 3264 §6.1).
+    AnswerReoffer {
+        call: CallHandle,
+        sdp: String,
+        direction: Direction,
+    },
+    /// Mid-call: our offer failed; return to the last agreed session (rollback).
+    Rollback { call: CallHandle },
     /// Release the peer connection, the tracks and the remote audio of this call.
     Close { call: CallHandle },
 }
@@ -103,6 +119,21 @@ pub enum CallEvent {
     /// 200 OK with our answer went out.
     Accepted {
         call: CallHandle,
+    },
+    /// Our hold or resume was accepted: `held` is the state now.
+    HoldChanged {
+        call: CallHandle,
+        held: bool,
+    },
+    /// Our hold or resume failed; `held` is the unchanged state. The call goes on.
+    HoldFailed {
+        call: CallHandle,
+        held: bool,
+    },
+    /// The far end put us on hold, or resumed.
+    RemoteHold {
+        call: CallHandle,
+        held: bool,
     },
     /// The far end acknowledged our 200: the dialog is confirmed.
     Connected {

@@ -6,8 +6,9 @@ use crate::call::{
     NO_ANSWER_MS,
 };
 use crate::dialog::Dialog;
-use crate::message::{HeaderAccess, Method, Request};
+use crate::message::{HeaderAccess, Method, Request, Response};
 use crate::reply::response_for;
+use crate::session::Session;
 use crate::ua::{Ctx, Event, Level, Output, ALLOW};
 
 /// RFC 3261 T1 and T2: 2xx retransmission starts at T1 and doubles up to T2 (§13.3.1.4).
@@ -42,6 +43,8 @@ pub(crate) struct InboundCall {
     ring_deadline: u64,
     /// Hangup asked while our 2xx was unacknowledged: BYE waits for the ACK (§15).
     bye_after_ack: bool,
+    /// Mid-call signalling, from our 200 OK on.
+    session: Option<Session>,
 }
 
 impl InboundCall {
@@ -88,6 +91,7 @@ impl InboundCall {
             last_response: String::new(),
             ring_deadline: ctx.now + ring_ms,
             bye_after_ack: false,
+            session: None,
         };
         ctx.emit(Event::Call(CallEvent::Incoming(incoming)));
         call.respond(ctx, 180, None);
@@ -103,7 +107,37 @@ impl InboundCall {
                 give_up,
                 ..
             } => Some((*next_retransmit).min(*give_up)),
-            State::Confirmed => None,
+            State::Confirmed => self.session.as_ref().and_then(Session::poll_timeout),
+        }
+    }
+
+    pub fn call_id(&self) -> &str {
+        &self.dialog.call_id
+    }
+
+    /// The session and dialog of a confirmed call, for mid-call requests of ours.
+    pub fn session_parts(&mut self) -> Option<(&mut Session, &mut Dialog)> {
+        match (&self.state, self.session.as_mut()) {
+            (State::Confirmed, Some(s)) => Some((s, &mut self.dialog)),
+            _ => None,
+        }
+    }
+
+    /// Our SDP: the answer to the INVITE's offer, or a mid-call one.
+    pub fn on_local_sdp(&mut self, ctx: &mut Ctx, sdp: &str) {
+        if matches!(self.state, State::Negotiating) {
+            self.on_answer_ready(ctx, sdp);
+        } else if let Some(session) = self.session.as_mut() {
+            if !session.on_local_sdp(ctx, &mut self.dialog, sdp) {
+                ctx.log(Level::Debug, "local SDP ignored: nothing waits for it");
+            }
+        }
+    }
+
+    pub fn on_response(&mut self, ctx: &mut Ctx, resp: &Response) -> Next {
+        match self.session.as_mut() {
+            Some(s) => s.on_response(ctx, &mut self.dialog, resp).unwrap_or(Next::Continue),
+            None => Next::Continue,
         }
     }
 
@@ -164,6 +198,7 @@ impl InboundCall {
             return;
         }
         self.respond(ctx, 200, Some(sdp));
+        self.session = Some(Session::new(self.handle, false, sdp, &self.invite.body));
         self.state = State::AwaitingAck {
             ok: self.last_response.clone(),
             next_retransmit: ctx.now + T1_MS,
@@ -211,6 +246,12 @@ impl InboundCall {
                 ctx.send(&text);
                 Next::Continue
             }
+            State::Confirmed => {
+                if let Some(session) = self.session.as_mut() {
+                    session.on_timeout(ctx);
+                }
+                Next::Continue
+            }
             _ => Next::Continue,
         }
     }
@@ -236,6 +277,15 @@ impl InboundCall {
                 return Next::Continue;
             }
             self.dialog.remote_cseq = seq;
+            if matches!(self.state, State::Confirmed) {
+                if let Some(next) = self
+                    .session
+                    .as_mut()
+                    .and_then(|s| s.on_request(ctx, &mut self.dialog, req))
+                {
+                    return next;
+                }
+            }
         }
         match req.method {
             Method::Invite if !self.dialog.matches(req) => {

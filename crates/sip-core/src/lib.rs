@@ -15,6 +15,8 @@ pub mod redact;
 pub mod registration;
 mod reply;
 pub mod rng;
+pub mod sdp;
+mod session;
 pub mod ua;
 
 pub use account::{websocket_url, Account};

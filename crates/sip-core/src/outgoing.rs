@@ -6,6 +6,7 @@ use crate::auth::{CachedChallenge, Challenge};
 use crate::call::{reply, CallError, CallEvent, CallHandle, EndReason, MediaCommand, MediaFailure, Next};
 use crate::dialog::Dialog;
 use crate::message::{HeaderAccess, Headers, Method, Request, Response, Uri};
+use crate::session::Session;
 use crate::ua::{Ctx, Event, Level, Output, ALLOW};
 
 /// Timer B = 64·T1: no response at all to the INVITE (§17.1.1.2).
@@ -44,6 +45,8 @@ pub(crate) struct OutboundCall {
     deadline: Option<u64>,
     credentials: Option<CachedChallenge>,
     challenges: u8,
+    /// Mid-call signalling, once answered.
+    session: Option<Session>,
 }
 
 /// `1234` or `+9198...` → `sip:1234@<domain>`; `sip:`/`sips:` URIs are taken as they are.
@@ -88,11 +91,31 @@ impl OutboundCall {
             deadline: None,
             credentials: None,
             challenges: 0,
+            session: None,
         }
     }
 
     pub fn poll_timeout(&self) -> Option<u64> {
-        self.deadline
+        let session = self.session.as_ref().and_then(Session::poll_timeout);
+        [self.deadline, session].into_iter().flatten().min()
+    }
+
+    pub fn session_parts(&mut self) -> Option<(&mut Session, &mut Dialog)> {
+        match (&self.state, self.session.as_mut(), self.dialog.as_mut()) {
+            (State::Confirmed, Some(s), Some(d)) => Some((s, d)),
+            _ => None,
+        }
+    }
+
+    /// Our SDP: the call's offer, or a mid-call one.
+    pub fn on_local_sdp(&mut self, ctx: &mut Ctx, sdp: &str) {
+        if matches!(self.state, State::Preparing) {
+            self.on_offer_ready(ctx, sdp);
+        } else if let Some((session, dialog)) = self.session_parts() {
+            if !session.on_local_sdp(ctx, dialog, sdp) {
+                ctx.log(Level::Debug, "local SDP ignored: nothing waits for it");
+            }
+        }
     }
 
     pub fn is_unanswered(&self) -> bool {
@@ -159,6 +182,9 @@ impl OutboundCall {
     }
 
     pub fn on_timeout(&mut self, ctx: &mut Ctx) -> Next {
+        if let Some(session) = self.session.as_mut() {
+            session.on_timeout(ctx);
+        }
         if self.deadline.is_none_or(|d| d > ctx.now) {
             return Next::Continue;
         }
@@ -184,6 +210,12 @@ impl OutboundCall {
 
     pub fn on_response(&mut self, ctx: &mut Ctx, resp: &Response) -> Next {
         let Some(cseq) = resp.cseq() else { return Next::Continue };
+        let initial = cseq.method == "INVITE" && cseq.seq == self.cseq;
+        if !initial {
+            if let Some((session, dialog)) = self.session_parts() {
+                return session.on_response(ctx, dialog, resp).unwrap_or(Next::Continue);
+            }
+        }
         if cseq.method != "INVITE" {
             return Next::Continue; // 200 to our CANCEL or BYE: nothing more to do
         }
@@ -257,6 +289,7 @@ impl OutboundCall {
                 reason: "malformed 2xx".into(),
             });
         };
+        self.session = Some(Session::new(self.handle, true, &self.offer, &resp.body));
         self.dialog = Some(dialog.clone());
         self.deadline = None;
         self.send_ack(ctx, dialog);

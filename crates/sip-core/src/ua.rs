@@ -16,7 +16,7 @@ use crate::rng::Rng;
 use std::collections::VecDeque;
 
 /// Methods we answer.
-pub const ALLOW: &str = "INVITE,ACK,CANCEL,BYE,OPTIONS";
+pub const ALLOW: &str = "INVITE,ACK,CANCEL,BYE,OPTIONS,INFO,UPDATE";
 pub const USER_AGENT: &str = concat!("exotel-voice-wasm/", env!("CARGO_PKG_VERSION"));
 /// How long a WebSocket may take to open before we give up on it.
 pub const CONNECT_TIMEOUT_MS: u64 = 10_000;
@@ -237,6 +237,17 @@ impl UserAgent {
     /// Answers the ringing call: asks for the microphone, then the SDP answer, then sends 200.
     pub fn answer(&mut self, now: u64, call: CallHandle) -> Result<(), CallError> {
         self.with_call(now, Some(call), |c, ctx| c.answer(ctx))
+    }
+
+    /// Puts the connected call on hold (re-INVITE with sendonly, or inactive when the far end
+    /// holds us too) or resumes it. The outcome arrives as HoldChanged or HoldFailed.
+    pub fn hold(&mut self, now: u64, call: CallHandle, hold: bool) -> Result<(), CallError> {
+        self.with_call(now, Some(call), |c, ctx| c.set_hold(ctx, hold))
+    }
+
+    /// Sends one DTMF digit as SIP INFO (`application/dtmf-relay`).
+    pub fn send_info_dtmf(&mut self, now: u64, call: CallHandle, digit: char) -> Result<(), CallError> {
+        self.with_call(now, Some(call), |c, ctx| c.send_info_dtmf(ctx, digit))
     }
 
     /// Rejects a ringing call (486) or ends an answered one (BYE).

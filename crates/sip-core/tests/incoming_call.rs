@@ -2,116 +2,10 @@
 
 mod support;
 
-use sip_core::message::{HeaderAccess, Method, Response};
-use sip_core::{CallEvent, EndReason, Event, MediaCommand, MediaFailure};
+use sip_core::message::{HeaderAccess, Method};
+use sip_core::{CallEvent, EndReason, MediaCommand, MediaFailure};
+use support::calls::*;
 use support::*;
-
-const OFFER: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=sendrecv\r\n";
-const ANSWER: &str =
-    "v=0\r\no=- 2 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=sendrecv\r\n";
-
-/// A far end calling through one record-routing proxy.
-struct Far {
-    call_id: String,
-    branch: String,
-    cseq: u32,
-    to_tag: Option<String>,
-}
-
-impl Far {
-    fn new(call_id: &str) -> Far {
-        Far {
-            call_id: call_id.into(),
-            branch: format!("z9hG4bK-{call_id}"),
-            cseq: 10,
-            to_tag: None,
-        }
-    }
-
-    fn invite(&self) -> String {
-        format!(
-            "INVITE sip:ua@x.invalid;transport=ws SIP/2.0\r\n\
-             Record-Route: <sip:127.0.0.1:5066;transport=ws;lr>\r\n\
-             Via: SIP/2.0/WS 127.0.0.1:5066;branch={}\r\n\
-             Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKfar\r\n\
-             From: \"+91 98765\" <sip:+9198765@example.test>;tag=far1\r\n\
-             To: <sip:1001@example.test>\r\n\
-             Call-ID: {}\r\nCSeq: {} INVITE\r\n\
-             Contact: <sip:far@10.0.0.5:5060>\r\n\
-             X-Exotel-Callsid: CS-42\r\nLegSid: LEG-7\r\n\
-             Content-Type: application/sdp\r\n\r\n{OFFER}",
-            self.branch, self.call_id, self.cseq
-        )
-    }
-
-    fn cancel(&self) -> String {
-        format!(
-            "CANCEL sip:ua@x.invalid;transport=ws SIP/2.0\r\nVia: SIP/2.0/WS 127.0.0.1:5066;branch={}\r\n\
-             From: \"+91 98765\" <sip:+9198765@example.test>;tag=far1\r\nTo: <sip:1001@example.test>\r\n\
-             Call-ID: {}\r\nCSeq: {} CANCEL\r\nReason: SIP;cause=487;text=\"caller gave up\"\r\n\r\n",
-            self.branch, self.call_id, self.cseq
-        )
-    }
-
-    /// An in-dialog request (ACK, BYE, INFO...) with the next CSeq (ACK keeps the INVITE's).
-    fn in_dialog(&mut self, method: &str) -> String {
-        if method != "ACK" {
-            self.cseq += 1;
-        }
-        let tag = self.to_tag.clone().expect("no dialog yet");
-        format!(
-            "{method} sip:ua@x.invalid;transport=ws SIP/2.0\r\nVia: SIP/2.0/WS 127.0.0.1:5066;branch=z9hG4bK-{method}-{}\r\n\
-             From: <sip:+9198765@example.test>;tag=far1\r\nTo: <sip:1001@example.test>;tag={tag}\r\n\
-             Call-ID: {}\r\nCSeq: {} {method}\r\nReason: Q.850;cause=16\r\n\r\n",
-            self.cseq, self.call_id, self.cseq
-        )
-    }
-}
-
-fn feed(h: &mut Harness, text: &str) {
-    h.ua.handle_text(h.now, text);
-    h.drain();
-}
-
-fn statuses(h: &Harness) -> Vec<u16> {
-    h.seen.responses.iter().map(|r| r.status).collect()
-}
-
-fn last_response(h: &Harness) -> &Response {
-    h.seen.responses.last().expect("no response sent")
-}
-
-fn call_events(h: &mut Harness) -> Vec<CallEvent> {
-    h.take_events()
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::Call(c) => Some(c),
-            _ => None,
-        })
-        .collect()
-}
-
-fn registered_harness() -> Harness {
-    let mut h = Harness::new();
-    h.register();
-    h.open();
-    h.challenge("n1", false);
-    h.reply_ok(300);
-    h.take_events();
-    h
-}
-
-/// Rings, answers, and completes the media steps; returns with our 200 OK sent.
-fn answered(far: &mut Far) -> Harness {
-    let mut h = registered_harness();
-    feed(&mut h, &far.invite());
-    far.to_tag = last_response(&h).to_addr().and_then(|a| a.tag().map(str::to_string));
-    h.ua.answer(h.now, 1).unwrap();
-    h.ua.media_mic_ready(h.now, 1);
-    h.ua.media_local_sdp(h.now, 1, ANSWER);
-    h.drain();
-    h
-}
 
 #[test]
 fn ring_answer_ack_connects() {
@@ -369,8 +263,14 @@ fn garbage_in_dialog_gets_the_right_errors() {
     stranger.to_tag = Some("zzz".into());
     feed(&mut h, &stranger.in_dialog("BYE"));
     assert_eq!(last_response(&h).status, 481, "BYE for no dialog");
+    feed(&mut h, &far.in_dialog("MESSAGE"));
+    assert_eq!(last_response(&h).status, 501, "MESSAGE in a dialog is not supported");
     feed(&mut h, &far.in_dialog("INFO"));
-    assert_eq!(last_response(&h).status, 501);
+    assert_eq!(
+        last_response(&h).status,
+        200,
+        "INFO (DTMF from the far end) is accepted"
+    );
     far.cseq -= 5;
     feed(&mut h, &far.in_dialog("OPTIONS"));
     assert_eq!(last_response(&h).status, 500, "CSeq lower than one already seen");

@@ -340,3 +340,25 @@ fn misuse_is_refused_at_once() {
         "a call opens the socket even when not registered"
     );
 }
+
+#[test]
+fn glare_on_our_own_call_waits_2_1_to_4_s() {
+    let mut h = dialing();
+    respond(&mut h, 200, ANSWER, &[]);
+    h.take_events();
+    h.ua.hold(h.now, 1, true).unwrap();
+    h.ua.media_local_sdp(h.now, 1, OFFER);
+    h.drain();
+    let reinvite = h.last().clone();
+    assert_eq!(reinvite.method, Method::Invite);
+    assert!(reinvite.cseq().unwrap().seq > last_invite_before(&h, &reinvite).cseq().unwrap().seq);
+    support::calls::answer_request(&mut h, &reinvite, 491, "");
+    let wait = h.ua.poll_timeout().unwrap() - h.now;
+    assert!((2_100..=4_000).contains(&wait), "we own the Call-ID: {wait} ms");
+}
+
+/// The INVITE sent before `req` (the initial one, for CSeq comparison).
+fn last_invite_before(h: &Harness, req: &Request) -> Request {
+    let earlier = |r: &&Request| r.method == Method::Invite && r.cseq() != req.cseq();
+    h.seen.requests.iter().rev().find(earlier).cloned().unwrap()
+}

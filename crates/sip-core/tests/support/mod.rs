@@ -1,6 +1,8 @@
 //! A scripted registrar around one `UserAgent`, under virtual time.
 #![allow(dead_code)]
 
+pub mod calls;
+
 use sip_core::auth::{digest_response, Algorithm};
 use sip_core::message::{parse, Address, HeaderAccess, Headers, Message, Request, Response};
 use sip_core::{Account, Event, MediaCommand, Output, UserAgent};

@@ -1,0 +1,152 @@
+//! A far end calling the UA through a record-routing proxy, and helpers for call scenarios.
+#![allow(dead_code)]
+
+use super::*;
+use sip_core::message::{HeaderAccess, Response};
+use sip_core::{CallEvent, Event};
+
+pub const OFFER: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=sendrecv\r\n";
+pub const ANSWER: &str =
+    "v=0\r\no=- 2 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=sendrecv\r\n";
+
+/// A far end calling through one record-routing proxy.
+pub struct Far {
+    pub call_id: String,
+    pub branch: String,
+    pub cseq: u32,
+    pub to_tag: Option<String>,
+}
+
+impl Far {
+    pub fn new(call_id: &str) -> Far {
+        Far {
+            call_id: call_id.into(),
+            branch: format!("z9hG4bK-{call_id}"),
+            cseq: 10,
+            to_tag: None,
+        }
+    }
+
+    pub fn invite(&self) -> String {
+        format!(
+            "INVITE sip:ua@x.invalid;transport=ws SIP/2.0\r\n\
+             Record-Route: <sip:127.0.0.1:5066;transport=ws;lr>\r\n\
+             Via: SIP/2.0/WS 127.0.0.1:5066;branch={}\r\n\
+             Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKfar\r\n\
+             From: \"+91 98765\" <sip:+9198765@example.test>;tag=far1\r\n\
+             To: <sip:1001@example.test>\r\n\
+             Call-ID: {}\r\nCSeq: {} INVITE\r\n\
+             Contact: <sip:far@10.0.0.5:5060>\r\n\
+             X-Exotel-Callsid: CS-42\r\nLegSid: LEG-7\r\n\
+             Content-Type: application/sdp\r\n\r\n{OFFER}",
+            self.branch, self.call_id, self.cseq
+        )
+    }
+
+    pub fn cancel(&self) -> String {
+        format!(
+            "CANCEL sip:ua@x.invalid;transport=ws SIP/2.0\r\nVia: SIP/2.0/WS 127.0.0.1:5066;branch={}\r\n\
+             From: \"+91 98765\" <sip:+9198765@example.test>;tag=far1\r\nTo: <sip:1001@example.test>\r\n\
+             Call-ID: {}\r\nCSeq: {} CANCEL\r\nReason: SIP;cause=487;text=\"caller gave up\"\r\n\r\n",
+            self.branch, self.call_id, self.cseq
+        )
+    }
+
+    /// An in-dialog request (ACK, BYE, INFO...) with the next CSeq (ACK keeps the INVITE's).
+    pub fn in_dialog(&mut self, method: &str) -> String {
+        if method != "ACK" {
+            self.cseq += 1;
+        }
+        let tag = self.to_tag.clone().expect("no dialog yet");
+        format!(
+            "{method} sip:ua@x.invalid;transport=ws SIP/2.0\r\nVia: SIP/2.0/WS 127.0.0.1:5066;branch=z9hG4bK-{method}-{}\r\n\
+             From: <sip:+9198765@example.test>;tag=far1\r\nTo: <sip:1001@example.test>;tag={tag}\r\n\
+             Call-ID: {}\r\nCSeq: {} {method}\r\nReason: Q.850;cause=16\r\n\r\n",
+            self.cseq, self.call_id, self.cseq
+        )
+    }
+}
+
+pub fn feed(h: &mut Harness, text: &str) {
+    h.ua.handle_text(h.now, text);
+    h.drain();
+}
+
+pub fn statuses(h: &Harness) -> Vec<u16> {
+    h.seen.responses.iter().map(|r| r.status).collect()
+}
+
+pub fn last_response(h: &Harness) -> &Response {
+    h.seen.responses.last().expect("no response sent")
+}
+
+pub fn call_events(h: &mut Harness) -> Vec<CallEvent> {
+    h.take_events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Call(c) => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn registered_harness() -> Harness {
+    let mut h = Harness::new();
+    h.register();
+    h.open();
+    h.challenge("n1", false);
+    h.reply_ok(300);
+    h.take_events();
+    h
+}
+
+/// Rings, answers, and completes the media steps; returns with our 200 OK sent.
+pub fn answered(far: &mut Far) -> Harness {
+    let mut h = registered_harness();
+    feed(&mut h, &far.invite());
+    far.to_tag = last_response(&h).to_addr().and_then(|a| a.tag().map(str::to_string));
+    h.ua.answer(h.now, 1).unwrap();
+    h.ua.media_mic_ready(h.now, 1);
+    h.ua.media_local_sdp(h.now, 1, ANSWER);
+    h.drain();
+    h
+}
+
+impl Far {
+    /// An in-dialog request with a body (re-INVITE or UPDATE with SDP, INFO).
+    pub fn in_dialog_with(&mut self, method: &str, content_type: &str, body: &str) -> String {
+        let head = self.in_dialog(method);
+        let head = head.trim_end_matches("\r\n");
+        format!(
+            "{head}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    }
+}
+
+/// The far end's answer to a request the UA sent (copies Via, From, To, Call-ID, CSeq).
+pub fn answer_request(h: &mut Harness, req: &sip_core::message::Request, status: u16, body: &str) {
+    let mut hd = sip_core::message::Headers::new();
+    for name in ["Via", "From", "To", "Call-ID", "CSeq"] {
+        hd.push(name, req.headers.get(name).unwrap());
+    }
+    if !body.is_empty() {
+        hd.push("Content-Type", "application/sdp");
+    }
+    let resp = Response {
+        status,
+        reason: "R".into(),
+        headers: hd,
+        body: body.into(),
+    };
+    h.ua.handle_text(h.now, &resp.to_string());
+    h.drain();
+}
+
+/// An answered, acknowledged incoming call (handle 1).
+pub fn connected(far: &mut Far) -> Harness {
+    let mut h = answered(far);
+    feed(&mut h, &far.in_dialog("ACK"));
+    h.take_events();
+    h
+}

@@ -13,6 +13,10 @@ http
   .createServer((req, res) => {
     let rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     if (rel === '/') rel = '/sample-app/index.html';
+    if (rel === '/favicon.ico') {
+      res.writeHead(204).end(); // no icon; spares the console an error on every load
+      return;
+    }
     const file = path.join(root, path.normalize(rel));
     if (!file.startsWith(root + path.sep)) {
       res.writeHead(403).end();

@@ -89,11 +89,13 @@ describe('incoming calls (Chromium, dist/exotelsdk.js by script tag, JsSIP far e
     checkIncomingDetails(evs[0].details, { sid, callId: farInfo.callId, from: '1002' });
     checkIncomingDetails(await details(agent), { sid, callId: farInfo.callId, from: '1002' });
     assert.equal((await sessionStates(agent))[0], 'incoming', 'first SessionCallback state');
+    await waitTone(agent, 'ringtone', true, 'ringtone while ringing');
 
     await f.cancel(id);
     const end = await f.waitEnded(id);
     assert.equal(end.cause, 'Canceled', `far end: call canceled: ${JSON.stringify(end.events)}`);
     await waitCallEvent(agent, 'terminated');
+    await waitTone(agent, 'ringtone', false, 'ringtone stopped by the CANCEL');
     await checkMediaReleased(agent);
     evs = await callEvents(agent);
     assert.deepEqual(types(evs), ['incoming', 'ringing', 'callEnded', 'terminated'], 'call events: never connected');
@@ -110,10 +112,12 @@ describe('incoming calls (Chromium, dist/exotelsdk.js by script tag, JsSIP far e
     const sid = 'CA-answer-0c11d2';
     const id = await f.call(TARGET, { callSid: sid });
     await waitCallEvent(agent, 'ringing');
+    await waitTone(agent, 'ringtone', true, 'ringtone while ringing');
 
     await answer(agent);
     await waitCallEvent(agent, 'connected');
     const farInfo = await f.waitEvent(id, 'confirmed');
+    await waitTone(agent, 'ringtone', false, 'ringtone stopped by Answer()');
     assert.ok(!farInfo.ended, 'far end: call up');
 
     // Media: inbound RTP grows on both ends; audioLevel > 0 on ours means the SDK plays it.
@@ -193,11 +197,13 @@ describe('incoming calls (Chromium, dist/exotelsdk.js by script tag, JsSIP far e
     const f = await far(1002);
     const id = await f.call(TARGET, { callSid: 'CA-reject' });
     await waitCallEvent(agent, 'ringing');
+    await waitTone(agent, 'ringtone', true, 'ringtone while ringing');
     await agent.page.evaluate(() => window.exWebClient.getCall().Hangup());
     const end = await f.waitEnded(id);
     assert.equal(end.status, 486, `far end: final response 486: ${JSON.stringify(end.events)}`);
     assert.equal(end.originator, 'remote');
     await waitCallEvent(agent, 'callEnded');
+    await waitTone(agent, 'ringtone', false, 'ringtone stopped by the rejection');
     await checkMediaReleased(agent);
     const evs = await callEvents(agent);
     assert.deepEqual(types(evs), ['incoming', 'ringing', 'callEnded'], 'call events: rejected locally');
@@ -271,6 +277,15 @@ const sessionStates = (o) => o.page.evaluate(() => window.sessionEvents.map((e) 
 const details = (o) => o.page.evaluate(() => JSON.parse(JSON.stringify(window.exWebClient.getCall().callDetails())));
 const agentStats = (o) => o.page.evaluate(() => window.rtpStats());
 const answer = (o) => o.page.evaluate(() => window.exWebClient.getCall().Answer());
+const tonePlaying = (o, name) => o.page.evaluate((n) => window.exotelSDK.__tones.isTonePlaying(n), name);
+
+/** Polls exotelSDK.__tones.isTonePlaying(name) until it equals `playing`. */
+function waitTone(o, name, playing, what) {
+  return S.waitFor(async () => (await tonePlaying(o, name)) === playing, {
+    timeout: 10000,
+    message: `${what}: isTonePlaying('${name}') === ${playing}`,
+  });
+}
 
 /** Waits for call event `type` at index >= `from`; returns all events. */
 async function waitCallEvent(o, type, from = 0, timeout = 15000) {

@@ -91,6 +91,8 @@ export class CallRecord {
       sipHeaders: headerMap(e.headers),
     });
     this.established = 0;
+    this.muted = false; // per call: every call starts unmuted
+    this.held = false; // our hold, as last confirmed by the far end
   }
 
   get ended() {
@@ -107,13 +109,37 @@ export class CallRecord {
   }
 }
 
+const DTMF_KEYS = '0123456789*#ABCD';
+
+/**
+ * The one DTMF key `digit` names, or null: '0'-'9', '*', '#', 'A'-'D' (lower case accepted,
+ * unlike 3.0.10) or a number 0-9 (3.0.10 stringified numbers too).
+ */
+export function dtmfKey(digit) {
+  let d = null;
+  if (typeof digit === 'string') d = digit.trim().toUpperCase();
+  else if (typeof digit === 'number') d = String(digit);
+  return d !== null && d.length === 1 && DTMF_KEYS.includes(d) ? d : null;
+}
+
+/** A user value for a log line; never throws (a Symbol in a template literal would). */
+export function describeValue(v) {
+  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  return `a value of type ${typeof v}`;
+}
+
 export class Call {
   constructor(client) {
-    const todo = (name) => () => logger.warn(`Call.${name}: not supported yet (in-call controls are the next milestone)`);
     this.Answer = () => client._answerCall();
     this.Hangup = () => client._hangupCall();
-    for (const name of ['Mute', 'UnMute', 'MuteToggle', 'Hold', 'UnHold', 'HoldToggle']) this[name] = todo(name);
-    this.sendDTMF = (digit) => logger.warn(`Call.sendDTMF(${String(digit)}): not supported yet`);
+    this.Mute = () => client._setMuted('Mute', true);
+    this.UnMute = () => client._setMuted('UnMute', false);
+    this.MuteToggle = () => client._toggleMute();
+    this.Hold = () => client._setHold('Hold', true);
+    this.UnHold = () => client._setHold('UnHold', false);
+    this.HoldToggle = () => client._toggleHold();
+    this.sendDTMF = (digit) => client._sendDtmf(digit);
     this.callDetails = () => (client._callRecord ? client._callRecord.snapshot() : emptyDetails());
   }
 }

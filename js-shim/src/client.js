@@ -4,9 +4,9 @@
 
 import { loadCore } from './wasm.js';
 import { log, logger, setLoggerCallback, setConsoleLogging, addSecret, forgetSecret } from './logger.js';
-import { Call, CallRecord, setRinging, setRingback } from './call.js';
+import { Call, CallRecord, setRinging, setRingback, dtmfKey, describeValue } from './call.js';
 import { clientStatus } from './status.js';
-import { setToneVolume, getToneVolume, prepareTones } from './tones.js';
+import { setToneVolume, getToneVolume, prepareTones, playDtmfTone } from './tones.js';
 
 // userName → client, so two clients cannot register the same account on one page (3.0.10
 // rule). Unlike 3.0.10 a name is released when its client is re-initialised with another.
@@ -19,8 +19,17 @@ const REGISTER_STATES = {
   failed: 'terminated',
 };
 
+// setPreferredCodec names → the MIME types of RTCRtpReceiver.getCapabilities('audio').
+const CODECS = { opus: 'audio/opus', pcmu: 'audio/PCMU', pcma: 'audio/PCMA', g722: 'audio/G722' };
+
+const DTMF_MODES = ['rfc4733', 'info'];
+
 function isFn(f) {
   return typeof f === 'function';
+}
+
+function errorText(err) {
+  return err && err.message ? err.message : String(err);
 }
 
 /** Copies the fields the core reads, trimmed; never mutates the caller's object (3.0.10 did). */
@@ -37,6 +46,9 @@ function normaliseAccount(info) {
     secret: info.secret === undefined || info.secret === null ? '' : String(info.secret),
     // Ours: RTCIceServer list for calls (default: 3.0.10's Google STUN server).
     iceServers: Array.isArray(info.iceServers) ? info.iceServers : undefined,
+    // Ours: how sendDTMF sends, 'rfc4733' (RTP, default; SIP INFO if the far end lacks
+    // telephone-event) or 'info' (always SIP INFO, as 3.0.10). Checked in initWebrtc.
+    dtmfMode: str(info.dtmfMode).toLowerCase() || 'rfc4733',
   };
 }
 
@@ -50,8 +62,10 @@ function validate(info, registerCb) {
   return null;
 }
 
+/** Same registration: dtmfMode is the shim's alone, so changing it keeps the running core. */
 function sameAccount(a, b) {
-  return Boolean(a && b) && JSON.stringify(a) === JSON.stringify(b);
+  const core = (x) => JSON.stringify({ ...x, dtmfMode: undefined });
+  return Boolean(a && b) && core(a) === core(b);
 }
 
 export class ExotelWebClient {
@@ -66,6 +80,9 @@ export class ExotelWebClient {
     this._call = new Call(this);
     this._callRecord = null; // the current or last call
     this._noiseSuppression = true;
+    this._callVolume = 1; // kept across initWebrtc (3.0.10 reset it)
+    this._preferredCodec = null; // MIME type, or null for the browser's order
+    this._dtmfMode = 'rfc4733';
   }
 
   /**
@@ -92,6 +109,10 @@ export class ExotelWebClient {
     };
     this._autoDeviceChange = Boolean(enableAutoAudioDeviceChangeHandling);
     this.sipAccountInfo = sipAccountInfo;
+    this._dtmfMode = DTMF_MODES.includes(account.dtmfMode) ? account.dtmfMode : 'rfc4733';
+    if (this._dtmfMode !== account.dtmfMode) {
+      logger.warn(`initWebrtc: sipAccountInfo.dtmfMode '${account.dtmfMode}' is neither 'rfc4733' nor 'info'; using 'rfc4733'`);
+    }
 
     // Re-init with the same account keeps the running core: no second socket, no repeated
     // events (3.0.10 multiplied every event by the number of initWebrtc calls).
@@ -116,6 +137,7 @@ export class ExotelWebClient {
           if (this._core === core) this._onCoreEvent(e);
         });
         this._core = core;
+        this._configureCore(core);
         return core;
       })
       .catch((e) => {
@@ -174,6 +196,43 @@ export class ExotelWebClient {
     if (this._core) this._core.setNoiseSuppression(this._noiseSuppression);
   }
 
+  /**
+   * Codec to put first in the next calls' offers and answers: 'opus' | 'pcmu' | 'pcma' | 'g722'
+   * (any case). Uses RTCRtpTransceiver.setCodecPreferences, never SDP edits; every other codec is
+   * still offered. An unknown name is logged and changes nothing (3.0.10 selected opus anyway).
+   * Works before initWebrtc and survives it.
+   */
+  setPreferredCodec(codecName) {
+    const key = typeof codecName === 'string' ? codecName.trim().toLowerCase() : '';
+    if (!Object.prototype.hasOwnProperty.call(CODECS, key)) {
+      logger.error(`setPreferredCodec: unknown codec ${describeValue(codecName)}; expected one of ${Object.keys(CODECS).join(', ')}`);
+      return;
+    }
+    this._preferredCodec = CODECS[key];
+    logger.info(`setPreferredCodec: ${key} preferred from the next call`);
+    if (this._core) this._core.setPreferredCodec(this._preferredCodec);
+  }
+
+  /**
+   * Volume of the call audio (the far end's voice), clamped to [0, 1]; applies to the call in
+   * progress and the later ones. Numeric strings are accepted (3.0.10 coerced them); anything
+   * else is logged and changes nothing. Never throws, before initWebrtc included.
+   */
+  setCallAudioOutputVolume(value) {
+    const n = typeof value === 'number' || (typeof value === 'string' && value.trim() !== '') ? Number(value) : NaN;
+    if (Number.isNaN(n)) {
+      logger.error(`setCallAudioOutputVolume: volume must be a number in [0, 1], got ${describeValue(value)}`);
+      return;
+    }
+    this._callVolume = Math.min(1, Math.max(0, n));
+    if (this._core) this._core.setCallVolume(this._callVolume);
+  }
+
+  /** The call audio volume (default 1). */
+  getCallAudioOutputVolume() {
+    return this._callVolume;
+  }
+
   checkClientStatus = (callback) => {
     if (!isFn(callback)) {
       logger.error('checkClientStatus: callback must be a function');
@@ -223,6 +282,12 @@ export class ExotelWebClient {
       else fn(core);
     });
     return true;
+  }
+
+  /** Hands the settings made before (or across) initWebrtc to a new core. */
+  _configureCore(core) {
+    core.setCallVolume(this._callVolume);
+    if (this._preferredCodec) core.setPreferredCodec(this._preferredCodec);
   }
 
   _teardown() {
@@ -302,6 +367,18 @@ export class ExotelWebClient {
       case 'early_media':
         setRingback(this, false); // the far end's network plays its own tones now
         break;
+      case 'hold_changed':
+        rec.held = e.held;
+        logger.info(`call ${e.call} ${e.held ? 'on hold' : 'resumed'}`);
+        this._session('holdunhold_success');
+        break;
+      case 'hold_failed':
+        logger.warn(`call ${e.call}: ${e.held ? 'resume' : 'hold'} failed; the call goes on as before`);
+        this._session('holdunhold_failed');
+        break;
+      case 'remote_hold':
+        logger.info(`call ${e.call}: the far end ${e.held ? 'put the call on hold' : 'resumed the call'}`);
+        break;
       case 'accepted':
         this._session('accepted');
         break;
@@ -361,6 +438,124 @@ export class ExotelWebClient {
       this._core.hangup(rec.handle);
     } catch (err) {
       logger.warn(`Call.Hangup: ${err && err.message ? err.message : err}`);
+    }
+  }
+
+  /**
+   * The current call if its media is ours to control: answered (or being answered), or an
+   * outgoing call in progress. Otherwise null, with a warning naming `name`.
+   */
+  _mediaCall(name) {
+    const rec = this._callRecord;
+    const d = rec && rec.details;
+    const live = d && !rec.ended && (d.callDirection === 'outgoing' || d.callState === 'answering' || d.callState === 'connected');
+    if (!this._core || !live) {
+      logger.warn(`Call.${name}: no call in progress`);
+      return null;
+    }
+    return rec;
+  }
+
+  /** Mute()/UnMute(): acts only when the call's mute state changes; one SessionCallback then. */
+  _setMuted(name, muted) {
+    const rec = this._mediaCall(name);
+    if (!rec) return;
+    if (rec.muted === muted) {
+      logger.info(`Call.${name}: the call is already ${muted ? 'muted' : 'unmuted'}`);
+      return;
+    }
+    try {
+      this._core.setMuted(rec.handle, muted);
+    } catch (err) {
+      logger.warn(`Call.${name}: ${errorText(err)}`);
+      return;
+    }
+    rec.muted = muted;
+    logger.info(`call ${rec.handle} ${muted ? 'muted' : 'unmuted'}`);
+    this._session(muted ? 'muted' : 'unmuted');
+  }
+
+  /**
+   * Hold()/UnHold(): a re-INVITE (sendonly, or sendrecv to resume); SessionCallback
+   * holdunhold_success or holdunhold_failed follows. While held, the microphone is silenced.
+   */
+  _setHold(name, on) {
+    const rec = this._callRecord;
+    if (!this._core || !rec || rec.ended || rec.details.callState !== 'connected') {
+      logger.warn(`Call.${name}: no connected call`);
+      return;
+    }
+    if (rec.held === on) {
+      logger.info(`Call.${name}: the call is already ${on ? 'on hold' : 'resumed'}`);
+      return;
+    }
+    try {
+      this._core.hold(rec.handle, on);
+    } catch (err) {
+      // Typically a hold or resume still in progress (3.0.10 dropped these silently).
+      logger.warn(`Call.${name}: ${errorText(err)}`);
+      this._session('holdunhold_failed');
+    }
+  }
+
+  _toggleHold() {
+    const rec = this._callRecord;
+    if (rec) this._setHold('HoldToggle', !rec.held);
+    else logger.warn('Call.HoldToggle: no connected call');
+  }
+
+  _toggleMute() {
+    const rec = this._mediaCall('MuteToggle');
+    if (rec) this._setMuted('MuteToggle', !rec.muted);
+  }
+
+  /**
+   * sendDTMF: one key per call. Plays the local key tone, then sends it in RTP (RFC 4733), or by
+   * SIP INFO when dtmfMode is 'info' or the far end did not negotiate telephone-event.
+   */
+  _sendDtmf(digit) {
+    const key = dtmfKey(digit);
+    if (key === null) {
+      logger.error(`Call.sendDTMF: invalid DTMF digit ${describeValue(digit)}; expected one of 0-9, *, #, A-D`);
+      return;
+    }
+    const rec = this._callRecord;
+    if (!this._core || !rec || rec.ended || rec.details.callState !== 'connected') {
+      logger.warn(`Call.sendDTMF(${key}): no connected call`);
+      return;
+    }
+    playDtmfTone(key);
+    if (this._dtmfMode === 'rfc4733' && this._sendRtpDtmf(rec, key)) return;
+    this._sendInfoDtmf(rec, key);
+  }
+
+  /** True when the key went out in RTP; false when SIP INFO must carry it. */
+  _sendRtpDtmf(rec, key) {
+    let sent = false;
+    try {
+      sent = this._core.insertDtmf(rec.handle, key) === true;
+    } catch (err) {
+      logger.warn(`Call.sendDTMF(${key}): RTP DTMF failed (${errorText(err)}); using SIP INFO`);
+      return false;
+    }
+    if (!sent && !rec.dtmfByInfo) {
+      rec.dtmfByInfo = true; // said once per call
+      logger.info(`call ${rec.handle}: the far end did not negotiate telephone-event; DTMF goes by SIP INFO`);
+    }
+    return sent;
+  }
+
+  _sendInfoDtmf(rec, key) {
+    const core = this._core;
+    if (typeof core.sendInfoDtmf !== 'function') {
+      logger.error(`Call.sendDTMF(${key}): this build cannot send DTMF by SIP INFO`);
+      return;
+    }
+    try {
+      const r = core.sendInfoDtmf(rec.handle, key);
+      if (r && typeof r.then === 'function') r.then(null, (err) => logger.error(`Call.sendDTMF(${key}): ${errorText(err)}`));
+    } catch (err) {
+      logger.error(`Call.sendDTMF(${key}): ${errorText(err)}`);
     }
   }
 

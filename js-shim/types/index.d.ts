@@ -4,6 +4,15 @@ export type RegisterState = 'sent_request' | 'registered' | 'unregistered' | 'te
 export type CallEvent = 'incoming' | 'ringing' | 'connected' | 'callEnded' | 'terminated';
 export type ToneName = 'ringtone' | 'ringbacktone' | 'dtmftone' | 'beeptone';
 export type LogType = 'log' | 'info' | 'warn' | 'error';
+/** Names accepted by setPreferredCodec, in any case. */
+export type CodecName = 'opus' | 'pcmu' | 'pcma' | 'g722';
+/** Ours: how Call.sendDTMF sends a key. */
+export type DtmfMode = 'rfc4733' | 'info';
+/** A key sendDTMF accepts: one of 0-9 * # A-D (a-d too), or a number 0-9. */
+export type DtmfDigit =
+  | '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | '*' | '#'
+  | 'A' | 'B' | 'C' | 'D' | 'a' | 'b' | 'c' | 'd'
+  | 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 export type ClientStatus =
   | 'media_permission_denied'
   | 'not_initialized'
@@ -36,6 +45,11 @@ export interface SipAccountInfo {
   port?: string | number;
   /** Ours: ICE servers for calls. Default: [{urls: 'stun:stun.l.google.com:19302'}], as 3.0.10. */
   iceServers?: RTCIceServer[];
+  /**
+   * Ours: 'rfc4733' (default) sends DTMF in RTP (RTCDTMFSender) and falls back to SIP INFO when
+   * the far end did not negotiate telephone-event; 'info' always uses SIP INFO, as 3.0.10 did.
+   */
+  dtmfMode?: DtmfMode;
   [other: string]: unknown;
 }
 
@@ -57,16 +71,27 @@ export interface CallDetails {
   sipHeaders: Record<string, string | string[]>;
 }
 
+/** Every method acts on the client's current call; with none, it logs and does nothing. */
 export interface Call {
   Answer(): void;
   Hangup(): void;
+  /**
+   * Silences the microphone (no signalling) of the call being answered, connected, or placed.
+   * SessionCallback('muted') once; nothing when already muted. Each new call starts unmuted.
+   */
   Mute(): void;
+  /** SessionCallback('unmuted') once; nothing when not muted. */
   UnMute(): void;
+  /** Mute() when unmuted, UnMute() when muted. */
   MuteToggle(): void;
   Hold(): void;
   UnHold(): void;
   HoldToggle(): void;
-  sendDTMF(digit: string | number): void;
+  /**
+   * One key to the connected call, with a local key tone ('dtmftone' volume). RFC 4733 in RTP,
+   * or SIP INFO (see SipAccountInfo.dtmfMode). Anything else is logged as an error, never thrown.
+   */
+  sendDTMF(digit: DtmfDigit | string | number): void;
   callDetails(): CallDetails;
 }
 
@@ -94,6 +119,15 @@ export declare class ExotelWebClient {
   getCall(): Call;
   /** Noise suppression for the next answered call's microphone. Default on (3.0.10: off). */
   setNoiseSuppression(enabled?: boolean): void;
+  /**
+   * Codec to put first in the next calls' offers and answers (setCodecPreferences; the others
+   * stay offered). Unknown names are logged and change nothing. Works before initWebrtc.
+   */
+  setPreferredCodec(codecName: CodecName | Uppercase<CodecName> | string): void;
+  /** Volume (clamped to 0..1) of the call audio, now and for later calls. Never throws. */
+  setCallAudioOutputVolume(value: number): void;
+  /** The call audio volume; default 1. */
+  getCallAudioOutputVolume(): number;
   checkClientStatus(callback: (status: ClientStatus) => void): void;
   /** Instance form shown in the integration guide; same single slot as the static one. */
   registerLoggerCallback(callback: LoggerCallback | null): void;

@@ -39,8 +39,13 @@ pub enum MediaCommand {
         sdp: String,
         direction: Direction,
     },
-    /// Mid-call: our offer failed; return to the last agreed session (rollback).
-    Rollback { call: CallHandle },
+    /// Mid-call: our offer failed; return to the last agreed session (rollback) and to the
+    /// audio direction and microphone state in force before it.
+    Rollback {
+        call: CallHandle,
+        direction: Direction,
+        hold: bool,
+    },
     /// Release the peer connection, the tracks and the remote audio of this call.
     Close { call: CallHandle },
 }

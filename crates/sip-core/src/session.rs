@@ -176,8 +176,7 @@ impl Session {
             return Some(Next::Continue);
         }
         ack_failure(ctx, &request, resp);
-        ctx.out
-            .push_back(Output::Media(MediaCommand::Rollback { call: self.handle }));
+        self.rollback(ctx);
         match resp.status {
             491 => {
                 // §14.1: owner of the Call-ID waits 2.1–4 s, the other side 0–2 s, in 10 ms units.
@@ -210,6 +209,15 @@ impl Session {
         }
     }
 
+    fn rollback(&self, ctx: &mut Ctx) {
+        let direction = offer_direction(self.we_hold, self.peer_holds);
+        ctx.out.push_back(Output::Media(MediaCommand::Rollback {
+            call: self.handle,
+            direction,
+            hold: self.we_hold,
+        }));
+    }
+
     fn end_dialog(&mut self, ctx: &mut Ctx, dialog: &mut Dialog, resp: &Response) -> Next {
         let via = ctx.local.via(ctx.account, &format!("z9hG4bK{}", ctx.rng.token(16)));
         let mut bye = dialog.request(Method::Bye, via, ctx.local.user_agent);
@@ -230,8 +238,7 @@ impl Session {
                 let hold = *hold;
                 self.ours = None;
                 ctx.log(Level::Warn, &format!("{}: no answer to the re-INVITE", hold_word(hold)));
-                ctx.out
-                    .push_back(Output::Media(MediaCommand::Rollback { call: self.handle }));
+                self.rollback(ctx);
                 ctx.emit(Event::Call(CallEvent::HoldFailed {
                     call: self.handle,
                     held: self.we_hold,

@@ -146,7 +146,14 @@ fn glare_is_491_both_ways_and_retried_after_the_14_1_delay() {
     // Ours gets 491 too: ACK, roll back, retry within 0-2 s (we did not create the Call-ID).
     answer_request(&mut h, &ours, 491, "");
     assert_eq!(h.last().method, Method::Ack);
-    assert_eq!(last_media(&h), MediaCommand::Rollback { call: 1 });
+    assert_eq!(
+        last_media(&h),
+        MediaCommand::Rollback {
+            call: 1,
+            direction: Direction::SendRecv,
+            hold: false
+        }
+    );
     assert!(call_events(&mut h).is_empty(), "glare is not a failure yet");
     let retry_at = h.ua.poll_timeout().unwrap();
     assert!(retry_at - h.now <= 2_000, "{}", retry_at - h.now);
@@ -174,7 +181,14 @@ fn failed_hold_leaves_the_call_usable() {
     h.drain();
     let ours = h.last().clone();
     answer_request(&mut h, &ours, 500, "");
-    assert_eq!(last_media(&h), MediaCommand::Rollback { call: 1 });
+    assert_eq!(
+        last_media(&h),
+        MediaCommand::Rollback {
+            call: 1,
+            direction: Direction::SendRecv,
+            hold: false
+        }
+    );
     assert_eq!(call_events(&mut h), [CallEvent::HoldFailed { call: 1, held: false }]);
     h.ua.hangup(h.now, 1).unwrap();
     h.drain();

@@ -75,5 +75,7 @@ pub fn media_settings_from_js(obj: &JsValue) -> MediaSettings {
     MediaSettings {
         ice_servers,
         noise_suppression: std::cell::Cell::new(ns.unwrap_or(true)),
+        call_volume: std::cell::Cell::new(1.0),
+        preferred_codec: std::cell::RefCell::new(None),
     }
 }

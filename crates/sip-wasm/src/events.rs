@@ -56,6 +56,15 @@ fn end_reason(r: &EndReason) -> (&'static str, JsValue) {
     }
 }
 
+fn hold_event(name: &str, call: u32, held: bool) -> JsValue {
+    obj(&[
+        ("type", s("call")),
+        ("event", s(name)),
+        ("call", JsValue::from(call)),
+        ("held", JsValue::from(held)),
+    ])
+}
+
 fn call_event_to_js(e: &CallEvent) -> JsValue {
     let simple = |name: &str, call: u32| obj(&[("type", s("call")), ("event", s(name)), ("call", JsValue::from(call))]);
     match e {
@@ -84,6 +93,9 @@ fn call_event_to_js(e: &CallEvent) -> JsValue {
         ]),
         CallEvent::Ringing { call } => simple("ringing", *call),
         CallEvent::EarlyMedia { call } => simple("early_media", *call),
+        CallEvent::HoldChanged { call, held } => hold_event("hold_changed", *call, *held),
+        CallEvent::HoldFailed { call, held } => hold_event("hold_failed", *call, *held),
+        CallEvent::RemoteHold { call, held } => hold_event("remote_hold", *call, *held),
         CallEvent::Accepted { call } => simple("accepted", *call),
         CallEvent::Connected { call } => simple("connected", *call),
         CallEvent::Ended { call, reason } => {

@@ -10,6 +10,7 @@ mod config;
 mod env;
 mod events;
 mod media;
+mod renegotiate;
 mod ws;
 
 use gloo_timers::callback::Timeout;
@@ -95,6 +96,26 @@ impl Client {
         result.map_err(call_error)
     }
 
+    /// Puts the connected call on hold (`true`) or resumes it; the outcome arrives as a
+    /// `hold_changed` or `hold_failed` event.
+    pub fn hold(&self, call: u32, on: bool) -> Result<(), JsError> {
+        let mut result = Ok(());
+        feed(&self.inner, |ua, now| result = ua.hold(now, call, on));
+        result.map_err(call_error)
+    }
+
+    /// Sends one DTMF digit as SIP INFO (`application/dtmf-relay`).
+    #[wasm_bindgen(js_name = sendInfoDtmf)]
+    pub fn send_info_dtmf(&self, call: u32, digit: &str) -> Result<(), JsError> {
+        let mut chars = digit.chars();
+        let (Some(d), None) = (chars.next(), chars.next()) else {
+            return Err(JsError::new("one DTMF digit at a time"));
+        };
+        let mut result = Ok(());
+        feed(&self.inner, |ua, now| result = ua.send_info_dtmf(now, call, d));
+        result.map_err(call_error)
+    }
+
     /// Places an outgoing call (ours): returns its handle; events follow as for incoming calls.
     #[wasm_bindgen(js_name = makeCall)]
     pub fn make_call(&self, target: &str) -> Result<u32, JsError> {
@@ -115,6 +136,49 @@ impl Client {
     pub fn set_noise_suppression(&self, enabled: bool) {
         if let Ok(i) = self.inner.core.try_borrow() {
             i.settings.noise_suppression.set(enabled);
+        }
+    }
+
+    /// Mutes or unmutes the microphone of call `call` (`track.enabled`, no signalling). Holds
+    /// from a muted call's answer until its end; a new call starts unmuted.
+    #[wasm_bindgen(js_name = setMuted)]
+    pub fn set_muted(&self, call: u32, muted: bool) -> Result<(), JsError> {
+        with_media(&self.inner, call, |m| m.set_muted(muted)).ok_or_else(no_media)
+    }
+
+    /// Sends DTMF `tones` in RTP (RFC 4733, RTCDTMFSender: 100 ms tones, 70 ms gaps). `false`
+    /// when the call cannot (telephone-event not negotiated, no sender yet): use SIP INFO then.
+    #[wasm_bindgen(js_name = insertDtmf)]
+    pub fn insert_dtmf(&self, call: u32, tones: &str) -> Result<bool, JsError> {
+        with_media(&self.inner, call, |m| m.insert_dtmf(tones))
+            .ok_or_else(no_media)?
+            .map_err(|e| JsError::new(&format!("DTMF: {e}")))
+    }
+
+    /// Codec to put first in the next calls' offers and answers, as a MIME type (`audio/opus`,
+    /// `audio/PCMU`, ...); an empty string restores the browser's order. Calls in progress keep
+    /// theirs.
+    #[wasm_bindgen(js_name = setPreferredCodec)]
+    pub fn set_preferred_codec(&self, mime: &str) {
+        if let Ok(i) = self.inner.core.try_borrow() {
+            let mime = mime.trim();
+            *i.settings.preferred_codec.borrow_mut() = (!mime.is_empty()).then(|| mime.to_string());
+        }
+    }
+
+    /// Volume of the remote audio, clamped to [0, 1]: applies to the call in progress and to
+    /// later ones. A value that is not a number is ignored (the shim reports it).
+    #[wasm_bindgen(js_name = setCallVolume)]
+    pub fn set_call_volume(&self, volume: f64) {
+        if volume.is_nan() {
+            return;
+        }
+        let volume = volume.clamp(0.0, 1.0);
+        if let Ok(i) = self.inner.core.try_borrow() {
+            i.settings.call_volume.set(volume);
+            for m in i.media.iter().filter(|m| !m.is_closed()) {
+                m.set_volume(volume);
+            }
         }
     }
 
@@ -164,6 +228,10 @@ fn call_error(e: CallError) -> JsError {
         CallError::WrongState(why) | CallError::InvalidTarget(why) => why.to_string(),
         CallError::Busy => "another call is in progress".to_string(),
     })
+}
+
+fn no_media() -> JsError {
+    JsError::new("no call with media")
 }
 
 /// Phase one and two of one input (see the crate docs).
@@ -283,7 +351,13 @@ fn run_media(inner: &mut Inner, rc: &Handle, cmd: MediaCommand) {
                 let result = match open_peer(&rc, call, &settings) {
                     None => return, // the call ended meanwhile
                     Some(Err(e)) => Err(e),
-                    Some(Ok((pc, last))) => media::answer_offer(pc, sdp, last).await,
+                    Some(Ok((pc, last))) => {
+                        let result = media::answer_offer(pc.clone(), sdp, last).await;
+                        if result.is_ok() {
+                            send_preferred_codec(&rc, &pc, &settings).await;
+                        }
+                        result
+                    }
                 };
                 local_sdp_result(&rc, call, result);
             });
@@ -315,6 +389,56 @@ fn run_media(inner: &mut Inner, rc: &Handle, cmd: MediaCommand) {
                 }
             });
         }
+        MediaCommand::Reoffer { call, direction, hold } => {
+            // The far end on hold must not hear the agent (3.0.10 kept sending the microphone).
+            let pc = inner
+                .media
+                .iter_mut()
+                .find(|m| m.call == call && !m.is_closed())
+                .and_then(|m| {
+                    m.set_held(hold);
+                    m.peer()
+                });
+            let Some(pc) = pc else { return };
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = renegotiate::reoffer(pc, direction).await;
+                if let Some(rc) = weak.upgrade() {
+                    local_sdp_result(&rc, call, result);
+                }
+            });
+        }
+        MediaCommand::AnswerReoffer { call, sdp, direction } => {
+            let pc = inner
+                .media
+                .iter()
+                .find(|m| m.call == call && !m.is_closed())
+                .and_then(CallMedia::peer);
+            let Some(pc) = pc else { return };
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = renegotiate::answer_reoffer(pc, sdp, direction).await;
+                if let Some(rc) = weak.upgrade() {
+                    local_sdp_result(&rc, call, result);
+                }
+            });
+        }
+        MediaCommand::Rollback { call, direction, hold } => {
+            let pc = inner
+                .media
+                .iter_mut()
+                .find(|m| m.call == call && !m.is_closed())
+                .and_then(|m| {
+                    m.set_held(hold);
+                    m.peer()
+                });
+            let Some(pc) = pc else { return };
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(e) = renegotiate::rollback(pc, direction).await {
+                    if let Some(rc) = weak.upgrade() {
+                        feed(&rc, |ua, now| ua.media_failed(now, call, MediaFailure::Negotiation(e)));
+                    }
+                }
+            });
+        }
         MediaCommand::Close { call } => inner.media.retain(|m| m.call != call),
     }
 }
@@ -332,9 +456,39 @@ fn open_peer(rc: &Handle, call: u32, settings: &MediaSettings) -> Option<Result<
             feed(&rc, |ua, now| ua.media_state(now, call, kind, &state));
         }
     };
-    with_media(rc, call, |m| {
+    let peer = with_media(rc, call, |m| {
         m.create_peer(settings, report).map(|pc| (pc, m.last_candidate_at()))
-    })
+    });
+    if let Some(Ok((pc, _))) = &peer {
+        let preferred = settings.preferred_codec.borrow().clone();
+        if let Some(mime) = preferred {
+            match media::prefer_codec(pc, &mime) {
+                Ok(line) => note(rc, sip_core::Level::Debug, &line),
+                Err(why) => note(rc, sip_core::Level::Warn, &why),
+            }
+        }
+    }
+    peer
+}
+
+/// After our answer: we would send the offer's first codec (RFC 3264 6.1), so pin the sender to
+/// the preferred one when both sides have it. Before the answer goes out, so media starts with it.
+async fn send_preferred_codec(rc: &Handle, pc: &web_sys::RtcPeerConnection, settings: &MediaSettings) {
+    let preferred = settings.preferred_codec.borrow().clone();
+    let Some(mime) = preferred else { return };
+    match media::pin_send_codec(pc, &mime).await {
+        Ok(line) => note(rc, sip_core::Level::Debug, &line),
+        Err(why) => note(rc, sip_core::Level::Info, &why),
+    }
+}
+
+/// A driver-side log line, delivered now (from an async step, outside any core borrow).
+fn note(rc: &Handle, level: sip_core::Level, message: &str) {
+    rc.outbox
+        .queue
+        .borrow_mut()
+        .push_back(events::log_to_js(level, message));
+    deliver(&rc.outbox);
 }
 
 fn local_sdp_result(rc: &Handle, call: u32, result: Result<String, String>) {

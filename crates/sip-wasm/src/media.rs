@@ -3,16 +3,16 @@
 //! core as an input naming the call; `close` releases everything the call holds.
 
 use gloo_timers::future::TimeoutFuture;
-use js_sys::{Array, Object, Reflect};
-use std::cell::Cell;
+use js_sys::{Array, Function, Object, Reflect};
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     Event, HtmlAudioElement, MediaDevices, MediaStream, MediaStreamConstraints, MediaStreamTrack, RtcConfiguration,
-    RtcIceGatheringState, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcSdpType, RtcSessionDescriptionInit,
-    RtcTrackEvent,
+    RtcIceGatheringState, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcRtpSender, RtcSdpType,
+    RtcSessionDescriptionInit, RtcTrackEvent,
 };
 
 /// Non-trickle ICE: the answer waits for gathering, but never for an unreachable STUN server.
@@ -20,6 +20,10 @@ use web_sys::{
 /// `QUIET_MS`, or at `CAP_MS` at the latest.
 const QUIET_MS: f64 = 250.0;
 const CAP_MS: f64 = 2_000.0;
+
+/// RFC 4733 tone length and inter-tone gap (ms) for `insertDTMF`.
+const DTMF_DURATION_MS: u32 = 100;
+const DTMF_GAP_MS: u32 = 70;
 
 /// What the adapter reports back; the driver turns each into a core input.
 pub enum MediaInput {
@@ -30,6 +34,11 @@ pub struct MediaSettings {
     pub ice_servers: JsValue,
     /// Read at each answer, so `setNoiseSuppression` applies to the next call.
     pub noise_suppression: Cell<bool>,
+    /// Volume [0, 1] of the remote audio: the current call's element and every later one.
+    pub call_volume: Cell<f64>,
+    /// MIME type (`audio/opus`) put first in each new peer's codec preferences; `None` leaves
+    /// the browser's order.
+    pub preferred_codec: RefCell<Option<String>>,
 }
 
 pub struct CallMedia {
@@ -40,6 +49,9 @@ pub struct CallMedia {
     listeners: Vec<Closure<dyn FnMut(Event)>>,
     last_candidate_at: Rc<Cell<f64>>,
     closed: bool,
+    /// The app's mute and the call's hold; the microphone is sent only when neither applies.
+    muted: bool,
+    held: bool,
 }
 
 fn global(name: &str) -> Option<JsValue> {
@@ -73,6 +85,8 @@ impl CallMedia {
             listeners: Vec::new(),
             last_candidate_at: Rc::new(Cell::new(0.0)),
             closed: false,
+            muted: false,
+            held: false,
         }
     }
 
@@ -86,7 +100,77 @@ impl CallMedia {
             stop_tracks(&stream);
         } else {
             self.mic = Some(stream);
+            self.apply_send_enabled(); // muted before the microphone arrived
         }
+    }
+
+    /// The app's mute (`Call.Mute`): no signalling, only `track.enabled`.
+    pub fn set_muted(&mut self, muted: bool) {
+        self.muted = muted;
+        self.apply_send_enabled();
+    }
+
+    /// Hold silences the microphone too, independently of mute: unmuting a held call keeps it
+    /// silent, and unholding a muted call keeps it muted.
+    pub fn set_held(&mut self, held: bool) {
+        self.held = held;
+        self.apply_send_enabled();
+    }
+
+    /// The one place that sets `track.enabled` on the outgoing audio: the microphone's tracks and
+    /// whatever track each sender carries (they differ after a replaceTrack). Call it again after
+    /// any track is attached or replaced, or a new track would go out unmuted (3.0.10 bug 12).
+    fn apply_send_enabled(&self) {
+        let enabled = !self.muted && !self.held;
+        if let Some(mic) = &self.mic {
+            for t in mic.get_audio_tracks().iter() {
+                t.unchecked_into::<MediaStreamTrack>().set_enabled(enabled);
+            }
+        }
+        if let Some(pc) = &self.pc {
+            for s in pc.get_senders().iter() {
+                if let Some(t) = s.unchecked_into::<RtcRtpSender>().track() {
+                    if t.kind() == "audio" {
+                        t.set_enabled(enabled);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Volume of this call's remote audio (already clamped to [0, 1] by the caller).
+    pub fn set_volume(&self, volume: f64) {
+        if let Some(a) = &self.audio {
+            a.set_volume(volume);
+        }
+    }
+
+    /// Queues `tones` on the audio sender's RTCDTMFSender (RFC 4733). `Ok(false)` when this call
+    /// cannot send DTMF in RTP: no peer or sender yet, the answer is not applied, or the far end
+    /// did not negotiate telephone-event (the caller then uses SIP INFO).
+    pub fn insert_dtmf(&self, tones: &str) -> Result<bool, String> {
+        let Some(dtmf) = self.pc.as_ref().and_then(dtmf_sender) else {
+            return Ok(false);
+        };
+        // Absent in old browsers: then insertDTMF itself tells (it throws InvalidStateError).
+        if prop(&dtmf, "canInsertDTMF").as_bool() == Some(false) {
+            return Ok(false);
+        }
+        let insert: Function = prop(&dtmf, "insertDTMF")
+            .dyn_into()
+            .map_err(|_| "RTCDTMFSender.insertDTMF is missing".to_string())?;
+        // insertDTMF replaces the queue: append, so quick key presses all go out, in order.
+        let queued = prop(&dtmf, "toneBuffer").as_string().unwrap_or_default();
+        // Called through Reflect, not web-sys: a throw must come back as an Err, not unwind wasm.
+        insert
+            .call3(
+                &dtmf,
+                &JsValue::from_str(&format!("{queued}{tones}")),
+                &JsValue::from(DTMF_DURATION_MS),
+                &JsValue::from(DTMF_GAP_MS),
+            )
+            .map_err(|e| error_text(&e))?;
+        Ok(true)
     }
 
     /// Creates the peer connection with the microphone track attached and the listeners that
@@ -107,6 +191,7 @@ impl CallMedia {
         }
         let audio = HtmlAudioElement::new().map_err(|e| error_text(&e))?;
         audio.set_autoplay(true);
+        audio.set_volume(settings.call_volume.get());
 
         let a = audio.clone();
         self.listen(&pc, "track", move |e: Event| {
@@ -170,6 +255,7 @@ impl CallMedia {
         });
         self.pc = Some(pc.clone());
         self.audio = Some(audio);
+        self.apply_send_enabled();
         Ok(pc)
     }
 
@@ -219,6 +305,117 @@ impl CallMedia {
 impl Drop for CallMedia {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+fn prop(v: &JsValue, name: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The RTCDTMFSender of the peer's first sender that has one (video senders have none).
+fn dtmf_sender(pc: &RtcPeerConnection) -> Option<JsValue> {
+    pc.get_senders()
+        .iter()
+        .map(|s| prop(&s, "dtmf"))
+        .find(|d| d.is_object())
+}
+
+/// Puts `mime` (e.g. `audio/opus`) first in the codec preferences of the peer's audio
+/// transceivers, keeping every other codec (telephone-event and CN included) in the browser's
+/// order. Call it after addTrack and before the offer or answer is made. The SDP itself is
+/// never edited (3.0.10 rewrote it: bug 11). Returns a line for the log.
+pub fn prefer_codec(pc: &RtcPeerConnection, mime: &str) -> Result<String, String> {
+    let receiver = global("RTCRtpReceiver").unwrap_or(JsValue::UNDEFINED);
+    let Ok(get_caps) = prop(&receiver, "getCapabilities").dyn_into::<Function>() else {
+        return Err(format!(
+            "{mime} not preferred: RTCRtpReceiver.getCapabilities is unavailable"
+        ));
+    };
+    let caps = get_caps
+        .call1(&receiver, &JsValue::from_str("audio"))
+        .map_err(|e| format!("{mime} not preferred: getCapabilities: {}", error_text(&e)))?;
+    let codecs = prop(&caps, "codecs");
+    if !Array::is_array(&codecs) {
+        return Err(format!("{mime} not preferred: the browser lists no audio codecs"));
+    }
+    let is_preferred = |c: &JsValue| {
+        prop(c, "mimeType")
+            .as_string()
+            .is_some_and(|m| m.eq_ignore_ascii_case(mime))
+    };
+    let (first, rest): (Vec<JsValue>, Vec<JsValue>) = codecs.unchecked_into::<Array>().iter().partition(is_preferred);
+    if first.is_empty() {
+        return Err(format!("{mime} not preferred: this browser does not support it"));
+    }
+    let ordered: Array = first.into_iter().chain(rest).collect();
+    let mut applied = 0;
+    for t in pc.get_transceivers().iter() {
+        let kind = prop(&prop(&prop(&t, "receiver"), "track"), "kind").as_string();
+        if kind.as_deref() != Some("audio") {
+            continue;
+        }
+        let Ok(set) = prop(&t, "setCodecPreferences").dyn_into::<Function>() else {
+            return Err(format!(
+                "{mime} not preferred: RTCRtpTransceiver.setCodecPreferences is unavailable"
+            ));
+        };
+        // Through Reflect: it throws InvalidModificationError on a list it dislikes.
+        set.call1(&t, &ordered)
+            .map_err(|e| format!("{mime} not preferred: setCodecPreferences: {}", error_text(&e)))?;
+        applied += 1;
+    }
+    if applied == 0 {
+        return Err(format!("{mime} not preferred: the call has no audio transceiver"));
+    }
+    Ok(format!("codec preference: {mime} first"))
+}
+
+/// Makes the audio sender send `mime` (RTCRtpEncodingParameters.codec), where the browser
+/// supports choosing it and the negotiation kept it. Call once the local answer is set; the
+/// SDP is untouched. Returns a line for the log.
+pub async fn pin_send_codec(pc: &RtcPeerConnection, mime: &str) -> Result<String, String> {
+    let fail = |why: String| format!("sending {mime}: {why}; the far end's first codec is sent");
+    let sender = pc
+        .get_senders()
+        .iter()
+        .find(|s| prop(&prop(s, "track"), "kind").as_string().as_deref() == Some("audio"))
+        .ok_or_else(|| fail("no audio sender".into()))?;
+    let call = |name: &str, arg: &JsValue| -> Result<JsValue, String> {
+        let f: Function = prop(&sender, name)
+            .dyn_into()
+            .map_err(|_| fail(format!("RTCRtpSender.{name} is unavailable")))?;
+        f.call1(&sender, arg)
+            .map_err(|e| fail(format!("{name}: {}", error_text(&e))))
+    };
+    let params = call("getParameters", &JsValue::UNDEFINED)?;
+    let codecs = prop(&params, "codecs");
+    let codec = Array::is_array(&codecs)
+        .then(|| codecs.unchecked_into::<Array>())
+        .and_then(|a| {
+            a.iter().find(|c| {
+                prop(c, "mimeType")
+                    .as_string()
+                    .is_some_and(|m| m.eq_ignore_ascii_case(mime))
+            })
+        })
+        .ok_or_else(|| fail("the far end did not offer it".into()))?;
+    let encodings = prop(&params, "encodings");
+    let first = Array::is_array(&encodings)
+        .then(|| encodings.unchecked_into::<Array>().get(0))
+        .filter(|e| e.is_object())
+        .ok_or_else(|| fail("no encoding to set".into()))?;
+    let _ = Reflect::set(&first, &"codec".into(), &codec);
+    let done = call("setParameters", &params)?;
+    JsFuture::from(js_sys::Promise::resolve(&done))
+        .await
+        .map_err(|e| fail(format!("setParameters: {}", error_text(&e))))?;
+    // Browsers without per-encoding codecs drop the member silently.
+    let after = call("getParameters", &JsValue::UNDEFINED)?;
+    let pinned = prop(&prop(&prop(&after, "encodings"), "0"), "codec");
+    if pinned.is_object() {
+        Ok(format!("codec preference: sending {mime}"))
+    } else {
+        Err(fail("this browser cannot choose the send codec".into()))
     }
 }
 

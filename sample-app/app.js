@@ -29,6 +29,12 @@
     const d = exWebClient.getCall().callDetails();
     $('call-peer').textContent = d.remoteId ? `${d.callDirection} ${d.remoteDisplayName || d.remoteId}` : '';
     const live = state !== 'idle';
+    $('mute-btn').disabled = state !== 'connected';
+    $('hold-btn').disabled = state !== 'connected';
+    if (!live) {
+      $('mute-btn').textContent = 'Mute';
+      $('hold-btn').textContent = 'Hold';
+    }
     $('answer-btn').disabled = state !== 'incoming';
     $('hangup-btn').disabled = !live;
     $('call-btn').disabled = live || $('reg-state').textContent.indexOf('registered') !== 0;
@@ -48,7 +54,17 @@
     else if (eventType === 'connected') showCall('connected');
     else if (eventType === 'callEnded') showCall('idle');
   }
-  function SessionCallback(state, phone) {}
+  function SessionCallback(state, phone) {
+    // Per-call states from the SDK: mute and hold results drive the buttons.
+    if (state === 'muted' || state === 'unmuted') $('mute-btn').textContent = state === 'muted' ? 'Unmute' : 'Mute';
+    if (state === 'holdunhold_success') {
+      held = !held;
+      $('hold-btn').textContent = held ? 'Resume' : 'Hold';
+    }
+    if (state === 'holdunhold_failed') show('warn', 'hold/resume failed; the call goes on');
+    if (state === 'terminated') held = false;
+  }
+  let held = false;
 
   document.getElementById('register').addEventListener('click', async () => {
     const sipAccountInfo = {
@@ -76,6 +92,13 @@
     if (!(await exWebClient.makeCall($('dial').value))) showCall('idle');
   });
   $('answer-btn').addEventListener('click', () => exWebClient.getCall().Answer());
+  $('mute-btn').addEventListener('click', () => exWebClient.getCall().MuteToggle());
+  $('hold-btn').addEventListener('click', () => exWebClient.getCall().HoldToggle());
+  $('volume').addEventListener('input', (e) => exWebClient.setCallAudioOutputVolume(Number(e.target.value)));
+  $('codec').addEventListener('change', (e) => e.target.value && exWebClient.setPreferredCodec(e.target.value));
+  $('dtmf-pad').addEventListener('click', (e) => {
+    if (e.target.tagName === 'BUTTON') exWebClient.getCall().sendDTMF(e.target.textContent);
+  });
   $('hangup-btn').addEventListener('click', () => exWebClient.getCall().Hangup());
   document.getElementById('status-check').addEventListener('click', () => {
     exWebClient.checkClientStatus((s) => (document.getElementById('client-status').textContent = `status: ${s}`));

@@ -6,6 +6,10 @@ import { loadCore } from './wasm.js';
 import { log, logger, setLoggerCallback, setConsoleLogging, addSecret, forgetSecret } from './logger.js';
 import { Call, CallRecord, setRinging, setRingback, dtmfKey, describeValue } from './call.js';
 import { clientStatus } from './status.js';
+import { installDevices } from './devices.js';
+import { installDiagnostics } from './diagnostics.js';
+import { installMultiTab } from './multitab.js';
+import { installLegacy } from './legacy.js';
 import { setToneVolume, getToneVolume, prepareTones, playDtmfTone } from './tones.js';
 
 // userName → client, so two clients cannot register the same account on one page (3.0.10
@@ -137,6 +141,7 @@ export class ExotelWebClient {
           if (this._core === core) this._onCoreEvent(e);
         });
         this._core = core;
+        this._notify('core', core);
         this._configureCore(core);
         return core;
       })
@@ -322,7 +327,10 @@ export class ExotelWebClient {
           this._lastFailure = null;
         }
         const state = REGISTER_STATES[e.state];
-        if (state) this._safe('RegisterEventCallBack', this._callbacks.register, [state, this.userName]);
+        if (state) {
+          this._notify('registration', state);
+          this._safe('RegisterEventCallBack', this._callbacks.register, [state, this.userName]);
+        }
         break;
       }
       case 'call':
@@ -560,11 +568,29 @@ export class ExotelWebClient {
   }
 
   _callEvent(eventType) {
+    this._notify('call', eventType);
     this._safe('CallListenerCallback', this._callbacks.call, [this._call, eventType, this.userName]);
   }
 
   _session(state) {
+    this._notify('session', state);
     this._safe('SessionCallback', this._callbacks.session, [state, this.userName]);
+  }
+
+  /**
+   * Internal notifications for the feature modules (diagnostics, multi-tab, devices):
+   * 'registration' (state), 'call' (eventType), 'session' (state), 'core' (the new core).
+   * Listeners are isolated like app callbacks.
+   */
+  _on(name, fn) {
+    if (!this._listeners) this._listeners = new Map();
+    if (!this._listeners.has(name)) this._listeners.set(name, []);
+    this._listeners.get(name).push(fn);
+  }
+
+  _notify(name, ...args) {
+    const list = this._listeners && this._listeners.get(name);
+    if (list) for (const fn of list) this._safe(`internal ${name} listener`, fn, args);
   }
 
   /** Calls app code so that its exceptions are logged, never thrown into the SDK. */
@@ -577,3 +603,9 @@ export class ExotelWebClient {
     }
   }
 }
+
+// Feature modules add their members to the class (each file owns one feature).
+installDevices(ExotelWebClient);
+installDiagnostics(ExotelWebClient);
+installMultiTab(ExotelWebClient);
+installLegacy(ExotelWebClient);

@@ -10,6 +10,7 @@ import { installDevices } from './devices.js';
 import { installDiagnostics } from './diagnostics.js';
 import { installMultiTab } from './multitab.js';
 import { installLegacy } from './legacy.js';
+import { installLogs } from './logs.js';
 import { setToneVolume, getToneVolume, prepareTones, playDtmfTone } from './tones.js';
 
 // userName → client, so two clients cannot register the same account on one page (3.0.10
@@ -609,3 +610,4 @@ installDevices(ExotelWebClient);
 installDiagnostics(ExotelWebClient);
 installMultiTab(ExotelWebClient);
 installLegacy(ExotelWebClient);
+installLogs(ExotelWebClient);

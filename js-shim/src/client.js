@@ -74,6 +74,8 @@ function sameAccount(a, b) {
 }
 
 export class ExotelWebClient {
+  static clientSDKLoggerCallback = null;
+
   constructor() {
     this.sipAccountInfo = null;
     this.userName = null;
@@ -257,6 +259,7 @@ export class ExotelWebClient {
       return;
     }
     setLoggerCallback(callback);
+    ExotelWebClient.clientSDKLoggerCallback = callback; // the static field 3.0.10 exposes
   }
 
   static setEnableConsoleLogging(enable) {

@@ -63,6 +63,8 @@ export class CallRecord {
   constructor(e) {
     this.handle = e.call;
     this.details = emptyDetails();
+    this.muted = false; // per call: every call starts unmuted
+    this.held = false; // our hold, as last confirmed by the far end
     if (e.event === 'dialing') {
       const user = /^sips?:([^@;]+)@/.exec(e.target);
       Object.assign(this.details, {
@@ -91,8 +93,6 @@ export class CallRecord {
       sipHeaders: headerMap(e.headers),
     });
     this.established = 0;
-    this.muted = false; // per call: every call starts unmuted
-    this.held = false; // our hold, as last confirmed by the far end
   }
 
   get ended() {

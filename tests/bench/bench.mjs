@@ -7,6 +7,10 @@
 //   (d) incoming call timings against a JsSIP far end (tests/e2e/farend/) in the same browser:
 //       far end call() → 'incoming', Answer() → 'connected', Answer() → first inbound RTP packet,
 //       incoming → ringtone playing (exotelSDK.__tones.isTonePlaying, "n/a" without it)
+//   (e) in-call controls, in a second Chromium whose fake microphone plays a 440 Hz tone (SDK
+//       page and far end in it): makeCall('1002') → far end 'newRTCSession', Hold() → re-INVITE
+//       handed to the WebSocket, Hold() → 'holdunhold_success', Mute() → far end's inbound
+//       audioLevel < 0.005
 // Env: BENCH_RUNS (default 7), BENCH_CALL_RUNS (default 5).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -298,6 +302,195 @@ function printCallTimings(runs, version) {
   else if (runs.every((r) => r.ringtone === null)) console.log("    ringtone: n/a (isTonePlaying('ringtone') never became true within 5 s of 'incoming')");
 }
 
+// ---------------------------------------------------------------------------------------------
+// (e) in-call controls
+
+const SILENT = 0.005; // far-end inbound audioLevel of a muted microphone
+const AUDIBLE = 0.01;
+
+// Init script of the agent page: stamps every SIP INVITE handed to a WebSocket (the SDK sends
+// SIP as text frames), so Hold() can be timed to its re-INVITE without SDK hooks.
+function instrumentWs() {
+  window.__wsInvites = [];
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (typeof data === 'string' && data.startsWith('INVITE ')) window.__wsInvites.push(performance.timeOrigin + performance.now());
+    return send.call(this, data);
+  };
+}
+
+// Far end page: stamps the first 'newRTCSession' (originator remote) after arming.
+function armFarNew() {
+  window.__benchNew = null;
+  if (window.__benchNewArmed) return;
+  window.__benchNewArmed = true;
+  window.far.ua.on('newRTCSession', (e) => {
+    if (e.originator === 'remote' && window.__benchNew === null) window.__benchNew = window.far.now();
+  });
+}
+
+// Far end page: samples the inbound audioLevel of call `i` every 20 ms into window.__lv
+// ([t, level]) until window.__lvStop or 10 s.
+function sampleLevel(i) {
+  window.__lv = [];
+  window.__lvStop = false;
+  const end = window.far.now() + 10000;
+  const tick = async () => {
+    if (window.__lvStop || window.far.now() > end) return;
+    const s = await window.far.stats(i);
+    window.__lv.push([window.far.now(), s.audioLevel]);
+    setTimeout(tick, 20);
+  };
+  tick();
+}
+
+async function controlsOnce(agent, far, i) {
+  const what = `controls run ${i}`;
+  const wait = (fn, message, timeout = 15000) => S.waitFor(fn, { timeout, message: `${what}: ${message}` });
+  const sessionCount = (state) => agent.evaluate((st) => window.sessionEvents.filter((e) => e[0] === st).length, state);
+  const callCount = (type) => agent.evaluate((t) => window.callEvents.filter((e) => e.type === t).length, type);
+  const farLevel = async (id) => (await far.stats(id)).audioLevel;
+
+  // makeCall → far end newRTCSession
+  await far.page.evaluate(armFarNew);
+  const nIncoming = (await far.incoming()).length;
+  const connected = await callCount('connected');
+  const dial = await agent.evaluate(() => {
+    const since = window.__wsInvites.length;
+    const t = performance.timeOrigin + performance.now();
+    window.exWebClient.makeCall('1002');
+    return { t, since };
+  });
+  const tDial = dial.t;
+  const tNew = await wait(() => far.page.evaluate(() => window.__benchNew), "far end 'newRTCSession'");
+  const tDialInvite = await agent.evaluate((n) => window.__wsInvites[n] ?? null, dial.since);
+  const id = (await wait(async () => {
+    const ids = await far.incoming();
+    return ids.length > nIncoming ? { id: ids[nIncoming] } : null;
+  }, 'far end incoming call')).id;
+  await far.answer(id);
+  await wait(async () => (await callCount('connected')) > connected, "'connected'");
+  await far.waitEvent(id, 'confirmed');
+  // The far end's microphone plays the same tone as ours: mute it, so echo cancellation on our
+  // side has nothing to cancel and the far end hears exactly our microphone.
+  await far.page.evaluate((x) => window.far.calls[x].session.mute({ audio: true }), id);
+  await wait(async () => (await farLevel(id)) > AUDIBLE, `far end hears the agent (audioLevel > ${AUDIBLE})`);
+
+  // Hold → re-INVITE handed to the WebSocket, and → holdunhold_success
+  const okBefore = await sessionCount('holdunhold_success');
+  const h = await agent.evaluate(() => {
+    const since = window.__wsInvites.length;
+    const t = performance.timeOrigin + performance.now();
+    window.exWebClient.getCall().Hold();
+    return { t, since };
+  });
+  const tInvite = await wait(() => agent.evaluate((n) => window.__wsInvites[n] ?? null, h.since), 're-INVITE sent after Hold()');
+  await wait(async () => (await sessionCount('holdunhold_success')) > okBefore, "'holdunhold_success' after Hold()");
+  const tHeld = await agent.evaluate((n) => window.sessionEvents.filter((e) => e[0] === 'holdunhold_success')[n][2], okBefore);
+  await agent.evaluate(() => window.exWebClient.getCall().UnHold());
+  await wait(async () => (await sessionCount('holdunhold_success')) > okBefore + 1, "'holdunhold_success' after UnHold()");
+  await wait(async () => (await farLevel(id)) > AUDIBLE, 'far end hears the agent after UnHold()');
+
+  // Mute → far end's inbound audioLevel below SILENT
+  await far.page.evaluate(sampleLevel, id);
+  await wait(() => far.page.evaluate(() => window.__lv.length > 0), 'first level sample');
+  const tMute = await agent.evaluate(() => {
+    const t = performance.timeOrigin + performance.now();
+    window.exWebClient.getCall().Mute();
+    return t;
+  });
+  const hit = await wait(
+    () => far.page.evaluate((t0) => window.__lv.find(([t, l]) => t > t0 && l !== null && l < 0.005) || null, tMute),
+    `far end audioLevel < ${SILENT} after Mute()`,
+  );
+  await far.page.evaluate(() => (window.__lvStop = true));
+  // "Starts to fall": the first sample below a third of the level just before Mute() (each
+  // decay step of the meter divides the level by 4; the tone itself varies less than that).
+  const fall = await far.page.evaluate((t0) => {
+    const pre = window.__lv.filter(([t, l]) => t <= t0 && l !== null);
+    const ref = pre.length ? pre[pre.length - 1][1] : null;
+    const hit = ref === null ? null : window.__lv.find(([t, l]) => t > t0 && l !== null && l < ref / 3);
+    return hit ? hit[0] : null;
+  }, tMute);
+
+  const ended = await callCount('callEnded');
+  await agent.evaluate(() => window.exWebClient.getCall().Hangup());
+  await wait(async () => (await callCount('callEnded')) > ended, "'callEnded'");
+  await far.waitEnded(id);
+  await wait(async () => {
+    const m = await agent.evaluate(() => window.mediaState());
+    return m.pcs.every((p) => p.connectionState === 'closed') && m.tracks.every((t) => t.readyState === 'ended');
+  }, 'media released');
+  return {
+    ringing: tNew - tDial,
+    dialInvite: tDialInvite === null ? null : tDialInvite - tDial,
+    muteFall: fall === null ? null : fall - tMute,
+    holdInvite: tInvite - h.t,
+    holdOk: tHeld - h.t,
+    mute: hit[0] - tMute,
+  };
+}
+
+async function controlTimings(stack, http, kam) {
+  const ctx = await S.launchChromium(stack, { fakeAudioFile: S.toneWav(440) });
+  const version = ctx.browser()?.version() ?? '';
+  const page = await ctx.newPage();
+  await page.addInitScript(instrumentWs);
+  await page.goto(http.url(`/tests/e2e/pages/agent.html${S.registerQuery(kam, USER)}&quiet=1`));
+  await page.click('#unlock');
+  await S.waitFor(async () => (await page.evaluate(() => window.regEvents)).some((e) => e[0] === 'registered'), {
+    timeout: 15000,
+    message: 'agent registered (controls)',
+  });
+  await S.waitFor(async () => (await kam.contacts(USER)).length > 0, { message: 'agent binding (controls)' });
+  const far = await openFarEnd(ctx, http, kam, 1002);
+  try {
+    await controlsOnce(page, far, 'warm-up'); // not measured: first getUserMedia, first PC
+    const runs = [];
+    for (let i = 0; i < CALL_RUNS; i++) runs.push(await controlsOnce(page, far, i));
+    return { runs, version };
+  } finally {
+    await far.stop();
+    await far.page.close().catch(() => {});
+    await page.evaluate(() => window.exWebClient.UnRegister()).catch(() => {});
+    await S.waitFor(async () => (await kam.contacts(USER)).length === 0, { message: 'agent binding gone' }).catch(() => {});
+    await page.close().catch(() => {});
+    await kam.clear().catch(() => {});
+  }
+}
+
+function printControlTimings({ runs, version }) {
+  const col = (k) => runs.map((r) => r[k]).filter((x) => x !== null && x !== undefined);
+  const row = (label, k) => {
+    const xs = col(k);
+    if (!xs.length) return [label, 'n/a', 'n/a', 'n/a'];
+    const st = stats(xs);
+    return [label, ms(st.median), ms(st.min), ms(st.max)];
+  };
+  console.log(`\n(e) in-call controls, Chromium ${version} headless (fake microphone: 440 Hz tone), JsSIP 3.13 far end (1002) in the same browser, ${runs.length} calls`);
+  console.log('    (both pages stamp performance.timeOrigin + performance.now(); the re-INVITE is stamped in WebSocket.prototype.send;');
+  console.log('     the far end mutes its own microphone so that it hears only ours; audioLevel is a peak meter that drops');
+  console.log('     by 4x per ~100 ms step once the sound stops, so "< 0.005" is mostly that decay, not the SDK; "ringing" includes');
+  console.log("     our getUserMedia, offer and ICE gathering and Kamailio's 407 round trip)\n");
+  console.log(
+    table(
+      ['measure', 'median', 'min', 'max'],
+      [
+        row("makeCall('1002') → far end 'newRTCSession' (ringing)", 'ringing'),
+        row("  of which makeCall('1002') → first INVITE handed to the WebSocket", 'dialInvite'),
+        row('Hold() → re-INVITE handed to the WebSocket', 'holdInvite'),
+        row("Hold() → SessionCallback 'holdunhold_success'", 'holdOk'),
+        row('Mute() → far end inbound audioLevel starts to fall (< 1/3 of the level before)', 'muteFall'),
+        row(`Mute() → far end inbound audioLevel < ${SILENT} (getStats every 20 ms)`, 'mute'),
+      ],
+    ),
+  );
+  const runsOf = [['ringing', 'ringing'], ['dialInvite', 'first INVITE'], ['holdInvite', 're-INVITE'], ['holdOk', 'hold success'], ['muteFall', 'mute, falls'], ['mute', 'mute, silent']];
+  for (const [k, name] of runsOf) {
+    console.log(`    runs (${name}): ${runs.map((r) => (r[k] === null ? 'n/a' : r[k].toFixed(1))).join(', ')} ms`);
+  }
+}
+
 async function main() {
   const stack = new S.Stack();
   try {
@@ -361,6 +554,7 @@ async function main() {
     console.log('       DevTools console capture does not weigh on the timing; the SDK still formats its log lines.');
 
     printCallTimings(await callTimings(ctx, http, kam), version);
+    printControlTimings(await controlTimings(stack, http, kam));
   } finally {
     await stack.close();
   }

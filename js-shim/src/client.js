@@ -332,6 +332,7 @@ export class ExotelWebClient {
         }
         const state = REGISTER_STATES[e.state];
         if (state) {
+          logger.info(`registration ${state}${e.expires ? ` (expires in ${e.expires} s)` : ''}`);
           this._notify('registration', state);
           this._safe('RegisterEventCallBack', this._callbacks.register, [state, this.userName]);
         }

@@ -95,6 +95,10 @@ export interface Call {
   callDetails(): CallDetails;
 }
 
+export type DiagnosticsReportCallback = (status: 'troubleShootReport', report: string) => void;
+export type DiagnosticsKeyValueCallback = (key: string, status: string | number, description: string) => void;
+export type TabLeadership = 'off' | 'pending' | 'leader' | 'follower' | 'unsupported';
+
 export type RegisterEventCallBack = (state: RegisterState, phone: string) => void;
 export type CallListenerCallback = (call: Call, eventType: CallEvent, phone: string) => void;
 export type SessionCallback = (state: string, phone: string) => void;
@@ -131,6 +135,44 @@ export declare class ExotelWebClient {
   checkClientStatus(callback: (status: ClientStatus) => void): void;
   /** Instance form shown in the integration guide; same single slot as the static one. */
   registerLoggerCallback(callback: LoggerCallback | null): void;
+  /** Saves the last 1000 log lines as webrtc_sdk_logs_<yyyy-mm-dd>.txt (secrets redacted). */
+  downloadLogs(): void;
+
+  /** Diagnostics (guide §5.13): browserVersion at once, micInfo/speakerInfo after. */
+  initDiagnostics(reportCallback: DiagnosticsReportCallback, keyValueCallback: DiagnosticsKeyValueCallback): void;
+  closeDiagnostics(): void;
+  startSpeakerDiagnosticsTest(): void;
+  stopSpeakerDiagnosticsTest(response?: 'yes' | 'no' | string): void;
+  startMicDiagnosticsTest(): void;
+  stopMicDiagnosticsTest(response?: 'yes' | 'no' | string): void;
+  /** Measured: wss (a real connection attempt), userReg, udp/tcp/host/srflx/ipv6 from ICE. */
+  startNetworkDiagnostics(): void;
+  stopNetworkDiagnostics(): void;
+
+  /** Multi-tab (guide §5.12): shares incoming/connected/callEnded with other tabs. */
+  SessionListener(): boolean;
+  SessionListenerMethod(): boolean;
+  /** Ours: one tab per account registers and rings; another takes over with 're-register'. */
+  enableTabLeadership(): boolean;
+  disableTabLeadership(): void;
+  getTabLeadership(): TabLeadership;
+
+  /** 3.0.10 members kept for old integrations. */
+  initWebRTC: ExotelWebClient['initWebrtc'];
+  getCallController(): { setCallListener(listener: unknown): void } | null;
+  setEventListener(listener: { onRegistrationStateChanged(state: RegisterState, phone: string): void }): void;
+  registerEventCallback(event: string, phone?: string): void;
+  callEventCallback(event: string, phone?: string): void;
+  /** 'audioRemote' is the call audio; other names are tones. */
+  setAudioOutputVolume(name: ToneName | 'audioRemote', value: number): void;
+  getAudioOutputVolume(name: ToneName | 'audioRemote'): number | undefined;
+  setSoundVolume(name: ToneName | 'audioRemote', value: number): void;
+  readonly currentSIPUserName: string;
+  readonly callFromNumber: string | null;
+  readonly registrationInProgress: boolean;
+  readonly isReadyToRegister: boolean;
+
+  static clientSDKLoggerCallback: LoggerCallback | null;
   static registerLoggerCallback(callback: LoggerCallback | null): void;
   static setEnableConsoleLogging(enable: boolean): void;
   /** Volume (0..1) of a synthesized tone, for every client on the page. Never throws. */

@@ -17,7 +17,8 @@ build/pkg/exotel_voice_bg.wasm: setup $(shell find crates -name '*.rs' -o -name 
 dist: build/pkg/exotel_voice_bg.wasm
 	node js-shim/build.mjs
 
-lint: setup
+lint: dist
+	tsc -p tests/types
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p sip-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings

@@ -1,0 +1,47 @@
+// Compiled (not run) by `make lint`: code written the way the integration guide shows must
+// type-check against dist/npm/index.d.ts, and misuse must not.
+import { ExotelWebClient, type SipAccountInfo, type Call } from '../../dist/npm/index.js';
+
+const sipAccountInfo: SipAccountInfo = {
+  userName: 'agent1',
+  authUser: 'agent1',
+  sipdomain: 'voip.example.com',
+  domain: 'voip.example.com:443',
+  displayname: 'Agent One',
+  secret: 'not-a-real-secret',
+  port: '443',
+  security: 'wss',
+  iceServers: [{ urls: 'stun:stun.example.com:3478' }],
+};
+
+const exWebClient = new ExotelWebClient();
+function RegisterEventCallBack(state: string, phone: string): void {
+  if (state === 'registered') console.log(phone);
+}
+function CallListenerCallback(callObj: Call, eventType: string, phone: string): void {
+  if (eventType === 'incoming') callObj.Answer();
+  console.log(callObj.callDetails().callSid, phone);
+}
+function SessionCallback(state: string, phone: string): void {
+  console.log(state, phone);
+}
+
+async function main(): Promise<void> {
+  const ok: boolean = await exWebClient.initWebrtc(sipAccountInfo, RegisterEventCallBack, CallListenerCallback, SessionCallback);
+  if (ok) exWebClient.DoRegister();
+  const call = exWebClient.getCall();
+  call.Mute();
+  call.HoldToggle();
+  call.sendDTMF(5);
+  exWebClient.setPreferredCodec('opus');
+  exWebClient.checkClientStatus((s) => console.log(s));
+  exWebClient.initDiagnostics((status, report) => console.log(status, report), (k, v, d) => console.log(k, v, d));
+  ExotelWebClient.setAudioOutputVolume('ringtone', 0.5);
+  ExotelWebClient.registerLoggerCallback((type, message, args) => console.log(type, message, args));
+  await exWebClient.makeCall('1002');
+  // @ts-expect-error: tone names are checked
+  ExotelWebClient.setAudioOutputVolume('ringtones', 0.5);
+  // @ts-expect-error: initWebrtc needs the account
+  await exWebClient.initWebrtc();
+}
+void main;

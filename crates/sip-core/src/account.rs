@@ -64,12 +64,14 @@ pub fn websocket_url(
         .unwrap_or("wss")
         .to_ascii_lowercase();
     if scheme != "ws" && scheme != "wss" {
-        return Err(UrlError(format!("security must be \"ws\" or \"wss\", not {scheme:?}")));
+        return Err(UrlError(format!(
+            "security must be \"ws\" or \"wss\", not \"{scheme}\""
+        )));
     }
     let (host, port) =
-        crate::message::split_host_port(domain).map_err(|e| UrlError(format!("domain {domain:?}: {}", e.0)))?;
-    if host.is_empty() || host.contains('/') {
-        return Err(UrlError(format!("domain {domain:?} is not host[:port]")));
+        crate::message::split_host_port(domain).map_err(|e| UrlError(format!("domain \"{domain}\": {}", e.0)))?;
+    if host.is_empty() || host.as_bytes().contains(&b'/') {
+        return Err(UrlError(format!("domain \"{domain}\" is not host[:port]")));
     }
     let port = port.unwrap_or(if page_is_https { 8089 } else { 8088 });
     let endpoint = endpoint.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("wss");

@@ -58,6 +58,20 @@ pub enum MediaFailure {
     Negotiation(String),
 }
 
+/// For logs: `microphone: NotAllowedError: ...`. Written out rather than `{:?}`, whose string
+/// escaping would cost the wasm build about a KiB.
+impl std::fmt::Display for MediaFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (what, detail) = match self {
+            MediaFailure::Microphone(m) => ("microphone", m),
+            MediaFailure::Negotiation(m) => ("negotiation", m),
+        };
+        f.write_str(what)?;
+        f.write_str(": ")?;
+        f.write_str(detail)
+    }
+}
+
 /// Who or what ended a call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EndReason {

@@ -210,7 +210,7 @@ impl InboundCall {
 
     pub fn on_media_failed(&mut self, ctx: &mut Ctx, failure: MediaFailure) -> Next {
         if !self.is_unanswered() {
-            ctx.log(Level::Warn, &format!("media failure after answer: {failure:?}"));
+            ctx.log(Level::Warn, &format!("media failure after answer: {failure}"));
             return Next::Continue;
         }
         // 3.0.10 answers 480 when the microphone fails; 488 says the offer was the problem.
@@ -372,7 +372,7 @@ impl InboundCall {
     }
 
     fn send_bye(&mut self, ctx: &mut Ctx, reason: &str) {
-        let via = ctx.local.via(ctx.account, &format!("z9hG4bK{}", ctx.rng.token(16)));
+        let via = ctx.new_via();
         let mut bye = self.dialog.request(Method::Bye, via, ctx.local.user_agent);
         bye.headers.push("Reason", reason);
         ctx.send(&bye.to_string());

@@ -3,6 +3,10 @@
 //! Nothing here reads a clock, opens a socket or spawns a task: the driver feeds in what
 //! happened and when, and executes what comes out. See `ua::UserAgent`.
 
+// Size guard for the wasm build: one str-slicing panic links ~8 KB (docs/decisions/0002).
+// Tests may slice; library code uses split_once, get, strip_prefix and the like.
+#![cfg_attr(not(test), warn(clippy::string_slice))]
+
 pub mod account;
 mod active;
 pub mod auth;

@@ -151,7 +151,7 @@ impl OutboundCall {
             State::Preparing => Next::Ended(EndReason::MediaFailed(failure)),
             _ => {
                 // The far end's answer could not be applied: no media will flow, so end it.
-                ctx.log(Level::Error, &format!("media failure on an outgoing call: {failure:?}"));
+                ctx.log(Level::Error, &format!("media failure on an outgoing call: {failure}"));
                 self.hangup(ctx);
                 Next::Ended(EndReason::MediaFailed(failure))
             }
@@ -375,7 +375,7 @@ impl OutboundCall {
 
     fn send_invite(&mut self, ctx: &mut Ctx) {
         self.cseq += 1;
-        self.branch = format!("z9hG4bK{}", ctx.rng.token(16));
+        self.branch = ctx.rng.branch();
         let acc = ctx.account;
         let mut h = Headers::new();
         h.push("Via", ctx.local.via(acc, &self.branch));
@@ -462,7 +462,7 @@ impl OutboundCall {
     /// ACK to a 2xx: a new request in the dialog with the INVITE's CSeq number (§13.2.2.4).
     fn send_ack(&mut self, ctx: &mut Ctx, mut dialog: Dialog) {
         dialog.local_cseq = self.cseq - 1;
-        let via = ctx.local.via(ctx.account, &format!("z9hG4bK{}", ctx.rng.token(16)));
+        let via = ctx.new_via();
         let ack = dialog.request(Method::Ack, via, ctx.local.user_agent);
         ctx.send(&ack.to_string());
     }
@@ -470,7 +470,7 @@ impl OutboundCall {
     fn send_bye(&mut self, ctx: &mut Ctx) {
         let Some(dialog) = self.dialog.as_mut() else { return };
         dialog.local_cseq = dialog.local_cseq.max(self.cseq);
-        let via = ctx.local.via(ctx.account, &format!("z9hG4bK{}", ctx.rng.token(16)));
+        let via = ctx.new_via();
         let mut bye = dialog.request(Method::Bye, via, ctx.local.user_agent);
         bye.headers
             .push("Reason", "Q.850;cause=16;text=\"Normal call clearing\"");

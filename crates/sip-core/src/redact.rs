@@ -13,12 +13,12 @@ pub fn redact_sip(text: &str) -> String {
             in_head = false;
         }
         if in_head {
-            if let Some(colon) = bare.find(':') {
-                let name = bare[..colon].trim();
-                if SECRET_HEADERS.iter().any(|s| s.eq_ignore_ascii_case(name)) {
-                    out.push_str(&bare[..colon]);
+            if let Some((name, _)) = bare.split_once(':') {
+                if SECRET_HEADERS.iter().any(|s| s.eq_ignore_ascii_case(name.trim())) {
+                    out.push_str(name);
                     out.push_str(": <redacted>");
-                    out.push_str(&line[bare.len()..]);
+                    // The line ending that `bare` left off.
+                    out.push_str(line.get(bare.len()..).unwrap_or_default());
                     continue;
                 }
             }

@@ -428,7 +428,7 @@ impl Registration {
     /// attempt's bookkeeping across auth and 423 retries.
     fn send(&mut self, ctx: &mut Ctx, expires: u32, carry: Option<Pending>) {
         self.cseq += 1;
-        let branch = format!("z9hG4bK{}", ctx.rng.token(16));
+        let branch = ctx.rng.branch();
         let acc = ctx.account;
         let registrar = format!("sip:{}", acc.sip_domain);
         let aor = format!("<sip:{}@{}>", acc.auth_user, acc.sip_domain);

@@ -34,6 +34,11 @@ impl Rng {
         (0..len).map(|_| ALPHABET[self.below(36) as usize] as char).collect()
     }
 
+    /// A new Via branch: RFC 3261's magic cookie and 16 random characters.
+    pub fn branch(&mut self) -> String {
+        format!("z9hG4bK{}", self.token(16))
+    }
+
     /// A random (version 4) UUID in its text form.
     pub fn uuid(&mut self) -> String {
         let (a, b) = (self.next_u64(), self.next_u64());

@@ -109,7 +109,7 @@ impl Session {
         }
         if let Some(Ours::Offering { hold }) = self.ours {
             self.local_sdp = sdp.to_string();
-            let branch = format!("z9hG4bK{}", ctx.rng.token(16));
+            let branch = ctx.rng.branch();
             let via = ctx.local.via(ctx.account, &branch);
             let mut req = dialog.request(Method::Invite, via, ctx.local.user_agent);
             req.headers.push("Contact", ctx.local.contact_uri());
@@ -219,7 +219,7 @@ impl Session {
     }
 
     fn end_dialog(&mut self, ctx: &mut Ctx, dialog: &mut Dialog, resp: &Response) -> Next {
-        let via = ctx.local.via(ctx.account, &format!("z9hG4bK{}", ctx.rng.token(16)));
+        let via = ctx.new_via();
         let mut bye = dialog.request(Method::Bye, via, ctx.local.user_agent);
         bye.headers.push("Reason", format!("SIP;cause={}", resp.status));
         ctx.send(&bye.to_string());
@@ -316,10 +316,10 @@ impl Session {
     /// SIP INFO with `application/dtmf-relay` (what 3.0.10 always sends).
     pub fn send_info_dtmf(&mut self, ctx: &mut Ctx, dialog: &mut Dialog, digit: char) -> Result<(), CallError> {
         let digit = digit.to_ascii_uppercase();
-        if !DTMF_DIGITS.contains(digit) {
+        if !DTMF_DIGITS.chars().any(|d| d == digit) {
             return Err(CallError::WrongState("DTMF digits are 0-9, *, #, A-D"));
         }
-        let via = ctx.local.via(ctx.account, &format!("z9hG4bK{}", ctx.rng.token(16)));
+        let via = ctx.new_via();
         let mut info = dialog.request(Method::Info, via, ctx.local.user_agent);
         info.headers.push("Content-Type", "application/dtmf-relay");
         info.body = format!("Signal={digit}\r\nDuration=240\r\n");
@@ -329,7 +329,7 @@ impl Session {
 
     /// §13.2.2.4: the ACK for a 2xx to our re-INVITE carries the re-INVITE's CSeq number.
     fn send_2xx_ack(&self, ctx: &mut Ctx, dialog: &mut Dialog, cseq: u32) {
-        let via = ctx.local.via(ctx.account, &format!("z9hG4bK{}", ctx.rng.token(16)));
+        let via = ctx.new_via();
         let saved = dialog.local_cseq;
         dialog.local_cseq = cseq - 1;
         let ack = dialog.request(Method::Ack, via, ctx.local.user_agent);

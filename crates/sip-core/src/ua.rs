@@ -127,6 +127,12 @@ impl Ctx<'_> {
         });
     }
 
+    /// Our Via for a new request, with a new branch.
+    pub fn new_via(&mut self) -> String {
+        let branch = self.rng.branch();
+        self.local.via(self.account, &branch)
+    }
+
     pub fn send(&mut self, text: &str) {
         queue_send(self.out, text);
     }

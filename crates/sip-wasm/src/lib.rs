@@ -6,6 +6,9 @@
 //! therefore call back into the SDK from inside an event; the events that call causes are
 //! queued behind the ones already being delivered, so JS always sees them in order.
 
+// Size guard, as in sip-core: no str slicing (docs/decisions/0002).
+#![cfg_attr(not(test), warn(clippy::string_slice))]
+
 mod config;
 mod env;
 mod events;
@@ -21,6 +24,13 @@ use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use ws::{Socket, WsInput};
+
+/// talc instead of std's dlmalloc: the same free-list-with-bins design in ~1 KB of wasm
+/// instead of ~7 KB (docs/decisions/0002). The SDK is single-threaded wasm, which talc's
+/// `WasmDynamicTalc` requires (it takes no lock) and checks at compile time.
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 struct Inner {
     ua: UserAgent,
@@ -241,6 +251,16 @@ fn feed(rc: &Handle, input: impl FnOnce(&mut UserAgent, u64)) {
 
 /// `feed`, with a driver-side log line delivered ahead of the core's events.
 fn feed_noted(rc: &Handle, note: Option<JsValue>, input: impl FnOnce(&mut UserAgent, u64)) {
+    // One non-generic body for every input: only this small adapter is monomorphised.
+    let mut input = Some(input);
+    feed_dyn(rc, note, &mut |ua, now| {
+        if let Some(f) = input.take() {
+            f(ua, now)
+        }
+    })
+}
+
+fn feed_dyn(rc: &Handle, note: Option<JsValue>, input: &mut dyn FnMut(&mut UserAgent, u64)) {
     {
         let Ok(mut inner) = rc.core.try_borrow_mut() else {
             // Only reachable if a browser callback ran inside our own stack; never drop silently.
@@ -375,11 +395,7 @@ fn run_media(inner: &mut Inner, rc: &Handle, cmd: MediaCommand) {
             });
         }
         MediaCommand::ApplyAnswer { call, sdp } => {
-            let pc = inner
-                .media
-                .iter()
-                .find(|m| m.call == call && !m.is_closed())
-                .and_then(CallMedia::peer);
+            let pc = open_media(&mut inner.media, call).and_then(|m| m.peer());
             let Some(pc) = pc else { return };
             wasm_bindgen_futures::spawn_local(async move {
                 if let Err(e) = media::apply_answer(pc, sdp).await {
@@ -391,14 +407,10 @@ fn run_media(inner: &mut Inner, rc: &Handle, cmd: MediaCommand) {
         }
         MediaCommand::Reoffer { call, direction, hold } => {
             // The far end on hold must not hear the agent (3.0.10 kept sending the microphone).
-            let pc = inner
-                .media
-                .iter_mut()
-                .find(|m| m.call == call && !m.is_closed())
-                .and_then(|m| {
-                    m.set_held(hold);
-                    m.peer()
-                });
+            let pc = open_media(&mut inner.media, call).and_then(|m| {
+                m.set_held(hold);
+                m.peer()
+            });
             let Some(pc) = pc else { return };
             wasm_bindgen_futures::spawn_local(async move {
                 let result = renegotiate::reoffer(pc, direction).await;
@@ -408,11 +420,7 @@ fn run_media(inner: &mut Inner, rc: &Handle, cmd: MediaCommand) {
             });
         }
         MediaCommand::AnswerReoffer { call, sdp, direction } => {
-            let pc = inner
-                .media
-                .iter()
-                .find(|m| m.call == call && !m.is_closed())
-                .and_then(CallMedia::peer);
+            let pc = open_media(&mut inner.media, call).and_then(|m| m.peer());
             let Some(pc) = pc else { return };
             wasm_bindgen_futures::spawn_local(async move {
                 let result = renegotiate::answer_reoffer(pc, sdp, direction).await;
@@ -422,14 +430,10 @@ fn run_media(inner: &mut Inner, rc: &Handle, cmd: MediaCommand) {
             });
         }
         MediaCommand::Rollback { call, direction, hold } => {
-            let pc = inner
-                .media
-                .iter_mut()
-                .find(|m| m.call == call && !m.is_closed())
-                .and_then(|m| {
-                    m.set_held(hold);
-                    m.peer()
-                });
+            let pc = open_media(&mut inner.media, call).and_then(|m| {
+                m.set_held(hold);
+                m.peer()
+            });
             let Some(pc) = pc else { return };
             wasm_bindgen_futures::spawn_local(async move {
                 if let Err(e) = renegotiate::rollback(pc, direction).await {
@@ -501,7 +505,12 @@ fn local_sdp_result(rc: &Handle, call: u32, result: Result<String, String>) {
 /// Runs `f` on the open media of `call`, if the call still has any.
 fn with_media<T>(rc: &Handle, call: u32, f: impl FnOnce(&mut CallMedia) -> T) -> Option<T> {
     let mut inner = rc.core.try_borrow_mut().ok()?;
-    inner.media.iter_mut().find(|m| m.call == call && !m.is_closed()).map(f)
+    open_media(&mut inner.media, call).map(f)
+}
+
+/// The open media of `call`. One non-generic copy for `with_media` and `run_media`.
+fn open_media(media: &mut [CallMedia], call: u32) -> Option<&mut CallMedia> {
+    media.iter_mut().find(|m| m.call == call && !m.is_closed())
 }
 
 /// Keeps exactly one browser timer, armed for the core's next deadline.

@@ -177,3 +177,45 @@ async fn registers_and_unregisters_against_kamailio() {
         "{s:?}"
     );
 }
+
+/// The browser build uses sha2's compact SHA-256 and talc as allocator (docs/decisions/0002):
+/// the RFC vectors must hold in wasm, not only in the native `cargo test`.
+#[wasm_bindgen_test]
+fn digest_vectors_hold_in_the_wasm_build() {
+    use sip_core::auth::{digest_response, Algorithm};
+    // RFC 7616 §3.9.1 (SHA-256) and RFC 2617 §3.5 (MD5).
+    let sha = digest_response(
+        Algorithm::Sha256,
+        "Mufasa",
+        "http-auth@example.org",
+        "Circle of Life",
+        "GET",
+        "/dir/index.html",
+        "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v",
+        Some(("00000001", "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ")),
+    );
+    assert_eq!(sha, "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1");
+    let md5 = digest_response(
+        Algorithm::Md5,
+        "Mufasa",
+        "testrealm@host.com",
+        "Circle Of Life",
+        "GET",
+        "/dir/index.html",
+        "dcd98b7102dd2f0e8b11d0f600bfb0c093",
+        Some(("00000001", "0a4f113b")),
+    );
+    assert_eq!(md5, "6629fae49393a05397450978507c4ef1");
+    // A user name longer than many 64-byte blocks (expected value from Python's hashlib).
+    let long = digest_response(
+        Algorithm::Sha256,
+        &"x".repeat(1000),
+        "r",
+        "p",
+        "REGISTER",
+        "sip:r",
+        "n",
+        None,
+    );
+    assert_eq!(long, "97f7342e118540459406a034447d455344513d32d8e64cfcc252e3a576d73965");
+}

@@ -1,6 +1,7 @@
 //! `name-addr` / `addr-spec` values with header parameters: From, To, Contact, Route.
 
 use super::params::{push_quoted, unquote, Params};
+use super::split_around;
 use super::uri::{Uri, UriError};
 use std::fmt;
 
@@ -27,11 +28,12 @@ impl Address {
     pub fn parse(s: &str) -> Result<Self, UriError> {
         let s = s.trim();
         if let Some(lt) = find_unquoted(s, b'<') {
-            let gt = s[lt..].find('>').map(|i| lt + i).ok_or(UriError("missing '>'"))?;
-            let name = s[..lt].trim();
+            let (name, tail) = split_around(s, lt);
+            let (uri, rest) = tail.split_once('>').ok_or(UriError("missing '>'"))?;
+            let name = name.trim();
             let display_name = if name.is_empty() { None } else { Some(unquote(name).0) };
-            let uri = Uri::parse(&s[lt + 1..gt])?;
-            let rest = s[gt + 1..].trim_start();
+            let uri = Uri::parse(uri)?;
+            let rest = rest.trim_start();
             let params = match rest.strip_prefix(';') {
                 Some(p) => Params::parse(p, b';'),
                 None if rest.is_empty() => Params::default(),
@@ -43,13 +45,13 @@ impl Address {
                 params,
             })
         } else {
-            let (uri, params) = match s.find(';') {
-                Some(sc) => (&s[..sc], Params::parse(&s[sc + 1..], b';')),
+            let (uri, params) = match s.split_once(';') {
+                Some((uri, params)) => (uri, Params::parse(params, b';')),
                 None => (s, Params::default()),
             };
             // LWS may surround the ';' (RFC 3261 SEMI = SWS ";" SWS): `sip:a@b ;tag=1`.
             let uri = uri.trim_end();
-            if uri.contains(' ') {
+            if uri.as_bytes().contains(&b' ') {
                 return Err(UriError("space in addr-spec"));
             }
             Ok(Address {

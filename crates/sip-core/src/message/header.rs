@@ -143,13 +143,13 @@ pub(crate) fn split_top_level(value: &str, sep: u8) -> Vec<&str> {
             b'>' => in_angle = false,
             _ if b == sep && !in_angle => {
                 // `sep` is ASCII, so `i` and `i + 1` are char boundaries.
-                parts.push(&value[start..i]);
+                parts.push(value.get(start..i).unwrap_or_default());
                 start = i + 1;
             }
             _ => {}
         }
     }
-    parts.push(&value[start..]);
+    parts.push(value.get(start..).unwrap_or_default());
     parts
 }
 

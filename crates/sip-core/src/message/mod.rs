@@ -20,6 +20,13 @@ pub use via::{CSeq, Via};
 
 use std::fmt;
 
+/// `(&s[..i], &s[i + 1..])` for the index of an ASCII byte found by a byte search, without
+/// str indexing: in the wasm build, one possible str-slicing panic links its message code, the
+/// Unicode printable tables with it (~8 KB, docs/decisions/0002).
+pub(crate) fn split_around(s: &str, i: usize) -> (&str, &str) {
+    (s.get(..i).unwrap_or_default(), s.get(i + 1..).unwrap_or_default())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Method {
     Invite,

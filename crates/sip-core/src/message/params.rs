@@ -22,8 +22,8 @@ impl Params {
             if raw.is_empty() {
                 continue;
             }
-            let (name, value) = match raw.find('=') {
-                Some(eq) => (raw[..eq].trim(), Some(raw[eq + 1..].trim())),
+            let (name, value) = match raw.split_once('=') {
+                Some((name, value)) => (name.trim(), Some(value.trim())),
                 None => (raw, None),
             };
             let (value, quoted) = match value {
@@ -83,8 +83,8 @@ impl Params {
 /// Removes surrounding double quotes and backslash escapes. Returns (text, was_quoted).
 pub fn unquote(v: &str) -> (String, bool) {
     let v = v.trim();
-    if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
-        let inner = &v[1..v.len() - 1];
+    // Both strips: a lone `"` is not a quoted string.
+    if let Some(inner) = v.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
         let mut s = String::with_capacity(inner.len());
         let mut escaped = false;
         for c in inner.chars() {

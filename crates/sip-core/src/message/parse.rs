@@ -37,12 +37,12 @@ pub fn parse(bytes: &[u8]) -> Result<Message, ParseError> {
         if headers.len() >= MAX_HEADERS {
             return Err(ParseError("too many headers"));
         }
-        let colon = line.find(':').ok_or(ParseError("header line without ':'"))?;
-        let name = line[..colon].trim();
+        let (name, value) = line.split_once(':').ok_or(ParseError("header line without ':'"))?;
+        let name = name.trim();
         if name.is_empty() || !name.bytes().all(is_token_byte) {
             return Err(ParseError("invalid header name"));
         }
-        headers.push(name, line[colon + 1..].trim());
+        headers.push(name, value.trim());
     }
 
     let body = take_body(body, &headers)?;
@@ -75,7 +75,7 @@ pub fn parse(bytes: &[u8]) -> Result<Message, ParseError> {
         if version != "SIP/2.0" {
             return Err(ParseError("unsupported SIP version"));
         }
-        if !method.bytes().all(is_token_byte) || !uri.contains(':') {
+        if !method.bytes().all(is_token_byte) || !uri.as_bytes().contains(&b':') {
             return Err(ParseError("bad request line"));
         }
         Ok(Message::Request(Request {

@@ -43,12 +43,10 @@ impl Uri {
 
     pub fn parse(s: &str) -> Result<Self, UriError> {
         let s = s.trim();
-        let colon = s.find(':').ok_or(UriError("no scheme"))?;
-        let scheme = &s[..colon];
+        let (scheme, rest) = s.split_once(':').ok_or(UriError("no scheme"))?;
         if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) {
             return Err(UriError("invalid scheme"));
         }
-        let rest = &s[colon + 1..];
         if !scheme.eq_ignore_ascii_case("sip") && !scheme.eq_ignore_ascii_case("sips") {
             let mut u = Uri::sip(None, "");
             u.scheme = scheme.to_ascii_lowercase();
@@ -57,23 +55,23 @@ impl Uri {
         }
         // userinfo ends at the first '@': the grammar allows no other unescaped '@', and a user
         // may contain ';' and '?' (RFC 4475 §3.1.1.2), so find it before splitting those off.
-        let (userinfo, hostpart) = match rest.find('@') {
-            Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
+        let (userinfo, hostpart) = match rest.split_once('@') {
+            Some((userinfo, hostpart)) => (Some(userinfo), hostpart),
             None => (None, rest),
         };
-        let (hostpart, headers) = match hostpart.find('?') {
-            Some(q) => (&hostpart[..q], Some(hostpart[q + 1..].to_string())),
+        let (hostpart, headers) = match hostpart.split_once('?') {
+            Some((hostpart, headers)) => (hostpart, Some(headers.to_string())),
             None => (hostpart, None),
         };
         let (user, password) = match userinfo {
-            Some(ui) => match ui.find(':') {
-                Some(c) => (Some(ui[..c].to_string()), Some(ui[c + 1..].to_string())),
+            Some(ui) => match ui.split_once(':') {
+                Some((user, password)) => (Some(user.to_string()), Some(password.to_string())),
                 None => (Some(ui.to_string()), None),
             },
             None => (None, None),
         };
-        let (hostport, params) = match hostpart.find(';') {
-            Some(sc) => (&hostpart[..sc], Params::parse(&hostpart[sc + 1..], b';')),
+        let (hostport, params) = match hostpart.split_once(';') {
+            Some((hostport, params)) => (hostport, Params::parse(params, b';')),
             None => (hostpart, Params::default()),
         };
         let (host, port) = split_host_port(hostport)?;
@@ -106,15 +104,16 @@ pub fn split_host_port(s: &str) -> Result<(&str, Option<u16>), UriError> {
     let s = s.trim();
     let (host, port) = if s.starts_with('[') {
         let end = s.find(']').ok_or(UriError("unterminated IPv6 reference"))?;
-        let after = &s[end + 1..];
+        // `]` is ASCII: the split after it is on a char boundary.
+        let (host, after) = s.split_at_checked(end + 1).unwrap_or((s, ""));
         let port = after.strip_prefix(':');
         if port.is_none() && !after.is_empty() {
             return Err(UriError("junk after IPv6 reference"));
         }
-        (&s[..end + 1], port)
+        (host, port)
     } else {
-        match s.rfind(':') {
-            Some(c) => (&s[..c], Some(&s[c + 1..])),
+        match s.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
             None => (s, None),
         }
     };

@@ -32,8 +32,8 @@ impl Via {
             return Err(UriError("Via without transport"));
         }
         let rest = rest.trim();
-        let (host, params) = match rest.find(';') {
-            Some(sc) => (rest[..sc].trim(), Params::parse(&rest[sc + 1..], b';')),
+        let (host, params) = match rest.split_once(';') {
+            Some((host, params)) => (host.trim(), Params::parse(params, b';')),
             None => (rest, Params::default()),
         };
         if host.is_empty() {

@@ -7,6 +7,7 @@
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
+import { openAgentPage, waitBinding as waitKamBinding, callEvents, types } from './agent.mjs';
 import { bundleFarEnd, openFarEnd, waitRtpGrowing } from './farend/driver.mjs';
 
 const T = { timeout: 90000 };
@@ -246,19 +247,8 @@ describe('incoming calls (Chromium, dist/exotelsdk.js by script tag, JsSIP far e
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-async function openAgent(user = AGENT) {
-  const page = await ours.newPage();
-  const w = S.watchPage(page);
-  const o = { w, page };
-  opened.push(o);
-  await page.goto(http.url(`/tests/e2e/pages/agent.html${S.registerQuery(kam, user)}`));
-  await page.click('#unlock'); // user gesture: the SDK's audio element may play
-  await S.waitFor(async () => (await page.evaluate(() => window.regEvents)).some((e) => e[0] === 'registered'), {
-    timeout: 15000,
-    message: `agent ${user} registered`,
-  });
-  await waitBinding(user);
-  return o;
+function openAgent(user = AGENT) {
+  return openAgentPage({ ctx: ours, http, kam, user, opened });
 }
 
 async function far(user, ctx = theirs) {
@@ -268,11 +258,9 @@ async function far(user, ctx = theirs) {
 }
 
 function waitBinding(user) {
-  return S.waitFor(async () => (await kam.contacts(user)).length > 0, { message: `binding of ${user} in Kamailio` });
+  return waitKamBinding(kam, user);
 }
 
-const callEvents = (o) => o.page.evaluate(() => window.callEvents);
-const types = (evs) => evs.map((e) => e.type);
 const sessionStates = (o) => o.page.evaluate(() => window.sessionEvents.map((e) => e[0]));
 const details = (o) => o.page.evaluate(() => JSON.parse(JSON.stringify(window.exWebClient.getCall().callDetails())));
 const agentStats = (o) => o.page.evaluate(() => window.rtpStats());

@@ -12,6 +12,7 @@
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
+import { openAgentPage, waitBinding as waitKamBinding, callEvents, types } from './agent.mjs';
 import { bundleFarEnd, openFarEnd, waitRtpGrowing } from './farend/driver.mjs';
 
 const T = { timeout: 120000 };
@@ -375,20 +376,8 @@ describe('in-call controls (Chromium, dist/exotelsdk.js by script tag, JsSIP far
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-async function openAgent(user = AGENT) {
-  const page = await ours.newPage();
-  const w = S.watchPage(page);
-  const o = { w, page };
-  opened.push(o);
-  await page.addInitScript(instrument);
-  await page.goto(http.url(`/tests/e2e/pages/agent.html${S.registerQuery(kam, user)}`));
-  await page.click('#unlock'); // user gesture: the SDK's audio element and tones may play
-  await S.waitFor(async () => (await page.evaluate(() => window.regEvents)).some((e) => e[0] === 'registered'), {
-    timeout: 15000,
-    message: `agent ${user} registered`,
-  });
-  await waitBinding(user);
-  return o;
+function openAgent(user = AGENT) {
+  return openAgentPage({ ctx: ours, http, kam, user, opened, init: instrument });
 }
 
 async function far(user, ctx = theirs) {
@@ -398,7 +387,7 @@ async function far(user, ctx = theirs) {
 }
 
 function waitBinding(user) {
-  return S.waitFor(async () => (await kam.contacts(user)).length > 0, { message: `binding of ${user} in Kamailio` });
+  return waitKamBinding(kam, user);
 }
 
 /** The far end calls the agent (call number `round`, from 0), which answers; returns the far call id once audio flows. */
@@ -415,8 +404,6 @@ async function connect(agent, f, round = 0) {
   return id;
 }
 
-const callEvents = (o) => o.page.evaluate(() => window.callEvents);
-const types = (evs) => evs.map((e) => e.type);
 const agentStats = (o) => o.page.evaluate(() => window.rtpStats());
 const logsOf = (o) => o.page.evaluate(() => window.logs.slice());
 const callMethod = (o, name) => o.page.evaluate((n) => window.exWebClient.getCall()[n](), name);

@@ -15,6 +15,7 @@
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
+import { openAgentPage, waitBinding as waitKamBinding, callEvents } from './agent.mjs';
 import { bundleFarEnd, openFarEnd, waitRtpGrowing } from './farend/driver.mjs';
 
 const T = { timeout: 120000 };
@@ -335,20 +336,8 @@ describe('hold (Chromium, dist/exotelsdk.js by script tag, JsSIP far end)', () =
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-async function openAgent(user = AGENT) {
-  const page = await ours.newPage();
-  const w = S.watchPage(page);
-  const o = { w, page, user };
-  opened.push(o);
-  await page.addInitScript(instrument);
-  await page.goto(http.url(`/tests/e2e/pages/agent.html${S.registerQuery(kam, user)}`));
-  await page.click('#unlock'); // user gesture: the SDK's audio element and tones may play
-  await S.waitFor(async () => (await page.evaluate(() => window.regEvents)).some((e) => e[0] === 'registered'), {
-    timeout: 15000,
-    message: `agent ${user} registered`,
-  });
-  await waitBinding(user);
-  return o;
+function openAgent(user = AGENT) {
+  return openAgentPage({ ctx: ours, http, kam, user, opened, init: instrument });
 }
 
 async function far(user, ctx = theirs) {
@@ -358,7 +347,7 @@ async function far(user, ctx = theirs) {
 }
 
 function waitBinding(user) {
-  return S.waitFor(async () => (await kam.contacts(user)).length > 0, { message: `binding of ${user} in Kamailio` });
+  return waitKamBinding(kam, user);
 }
 
 /** The far end calls the agent, which answers; returns the far call id once RTP flows both ways. */
@@ -398,7 +387,6 @@ async function farIncoming(f, n = 0) {
   return hit.id;
 }
 
-const callEvents = (o) => o.page.evaluate(() => window.callEvents);
 const callTypes = async (o) => (await callEvents(o)).map((e) => e.type);
 const agentStats = (o) => o.page.evaluate(() => window.rtpStats());
 const logsOf = (o) => o.page.evaluate(() => window.logs.slice());

@@ -8,6 +8,7 @@
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
+import { openAgentPage, waitBinding as waitKamBinding, callEvents, types } from './agent.mjs';
 import { bundleFarEnd, openFarEnd, waitRtpGrowing } from './farend/driver.mjs';
 
 const T = { timeout: 90000 };
@@ -328,19 +329,8 @@ describe('outgoing calls (makeCall; Chromium, dist/exotelsdk.js by script tag, J
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-async function openAgent(user = AGENT, ctx = ours) {
-  const page = await ctx.newPage();
-  const w = S.watchPage(page);
-  const o = { w, page, user };
-  opened.push(o);
-  await page.goto(http.url(`/tests/e2e/pages/agent.html${S.registerQuery(kam, user)}`));
-  await page.click('#unlock'); // user gesture: the SDK's audio element and tones may play
-  await S.waitFor(async () => (await page.evaluate(() => window.regEvents)).some((e) => e[0] === 'registered'), {
-    timeout: 15000,
-    message: `agent ${user} registered`,
-  });
-  await waitBinding(user);
-  return o;
+function openAgent(user = AGENT, ctx = ours) {
+  return openAgentPage({ ctx: ctx, http, kam, user, opened });
 }
 
 async function far(user, ctx = theirs) {
@@ -350,7 +340,7 @@ async function far(user, ctx = theirs) {
 }
 
 function waitBinding(user) {
-  return S.waitFor(async () => (await kam.contacts(user)).length > 0, { message: `binding of ${user} in Kamailio` });
+  return waitKamBinding(kam, user);
 }
 
 /** The id of the far end's incoming call number `n` (0-based), once its INVITE arrived. */
@@ -364,8 +354,6 @@ async function farIncoming(f, n = 0) {
 
 const farFrom = (f, id) => f.page.evaluate((i) => window.far.calls[i].from, id);
 const dial = (o, target) => o.page.evaluate((t) => window.exWebClient.makeCall(t), target);
-const callEvents = (o) => o.page.evaluate(() => window.callEvents);
-const types = (evs) => evs.map((e) => e.type);
 const sessionStates = (o) => o.page.evaluate(() => window.sessionEvents.map((e) => e[0]));
 const details = (o) => o.page.evaluate(() => JSON.parse(JSON.stringify(window.exWebClient.getCall().callDetails())));
 const agentStats = (o) => o.page.evaluate(() => window.rtpStats());

@@ -98,44 +98,6 @@ function browserInfo() {
 // ---------------------------------------------------------------------------------------------
 // Network helpers
 
-/**
- * The WebSocket URL exactly as the core builds it (sip-core websocket_url, exotel-api.md §4.1):
- * `<security>://<host>:<port>/<endpoint>`, security and endpoint default to 'wss', no port
- * means 8089 on an https page and 8088 otherwise. Throws (Error) for what the core rejects.
- */
-export function websocketUrl(account, pageIsHttps) {
-  const domain = String((account && account.domain) || '').trim();
-  const scheme = (String((account && account.security) || '').trim() || 'wss').toLowerCase();
-  if (scheme !== 'ws' && scheme !== 'wss') throw new Error(`security must be "ws" or "wss", not "${scheme}"`);
-  let host;
-  let port;
-  if (domain.startsWith('[')) {
-    const end = domain.indexOf(']');
-    if (end < 0) throw new Error(`domain "${domain}": unterminated IPv6 reference`);
-    host = domain.slice(0, end + 1);
-    const after = domain.slice(end + 1);
-    if (after && !after.startsWith(':')) throw new Error(`domain "${domain}": junk after IPv6 reference`);
-    port = after ? after.slice(1) : undefined;
-  } else {
-    const c = domain.lastIndexOf(':');
-    host = c < 0 ? domain : domain.slice(0, c);
-    port = c < 0 ? undefined : domain.slice(c + 1);
-  }
-  if (port !== undefined) {
-    if (!/^\d+$/.test(port) || Number(port) > 65535) throw new Error(`domain "${domain}": bad port`);
-    port = Number(port);
-  } else {
-    port = pageIsHttps ? 8089 : 8088;
-  }
-  if (!host || /[\s<>"/]/.test(host)) throw new Error(`domain "${domain}" is not host[:port]`);
-  const endpoint = (String((account && account.endpoint) || '').trim() || 'wss').replace(/^\/+/, '');
-  return `${scheme}://${host}:${port}/${endpoint}`;
-}
-
-function pageIsHttps() {
-  const loc = g().location;
-  return Boolean(loc && loc.protocol === 'https:');
-}
 
 /** { protocol, address, type } of an ICE candidate line (RFC 8839 §5.1), lower-cased. */
 export function parseCandidate(line) {
@@ -588,15 +550,10 @@ const methods = {
       this._diagKv('wss', n.wsResult, url);
       finished();
     };
-    const account = this._account;
-    if (!account) {
+    // The core's own URL, so diagnostics test exactly the server registration uses.
+    url = this._core ? this._core.websocketUrl() : '';
+    if (!url) {
       result(false, 'no server configured (call initWebrtc first)');
-      return;
-    }
-    try {
-      url = websocketUrl(account, pageIsHttps());
-    } catch (err) {
-      result(false, errorText(err));
       return;
     }
     const WS = g().WebSocket;

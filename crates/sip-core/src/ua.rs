@@ -195,6 +195,11 @@ impl UserAgent {
         self.registration.state()
     }
 
+    /// The WebSocket URL this user agent connects to.
+    pub fn ws_url(&self) -> &str {
+        &self.account.ws_url
+    }
+
     pub fn link_state(&self) -> LinkState {
         match self.link {
             Link::Down => LinkState::Disconnected,

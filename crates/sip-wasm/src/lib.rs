@@ -192,6 +192,16 @@ impl Client {
         }
     }
 
+    /// The WebSocket URL built from the account (3.0.10's rules), for diagnostics.
+    #[wasm_bindgen(js_name = websocketUrl)]
+    pub fn websocket_url(&self) -> String {
+        self.inner
+            .core
+            .try_borrow()
+            .map(|i| i.ua.ws_url().to_string())
+            .unwrap_or_default()
+    }
+
     /// `disconnected` | `connecting` | `connected`.
     #[wasm_bindgen(js_name = linkState)]
     pub fn link_state(&self) -> String {

@@ -6,7 +6,7 @@ import { loadCore } from './wasm.js';
 import { log, logger, setLoggerCallback, setConsoleLogging, addSecret, forgetSecret } from './logger.js';
 import { Call, CallRecord, setRinging, setRingback, dtmfKey, describeValue } from './call.js';
 import { clientStatus } from './status.js';
-import { installDevices } from './devices.js';
+import { installDevices, initDevices } from './devices.js';
 import { installDiagnostics } from './diagnostics.js';
 import { installMultiTab } from './multitab.js';
 import { installLegacy } from './legacy.js';
@@ -115,6 +115,7 @@ export class ExotelWebClient {
       session: isFn(SessionCallback) ? SessionCallback : null,
     };
     this._autoDeviceChange = Boolean(enableAutoAudioDeviceChangeHandling);
+    initDevices(this);
     this.sipAccountInfo = sipAccountInfo;
     this._dtmfMode = DTMF_MODES.includes(account.dtmfMode) ? account.dtmfMode : 'rfc4733';
     if (this._dtmfMode !== account.dtmfMode) {

@@ -99,6 +99,12 @@ export type DiagnosticsReportCallback = (status: 'troubleShootReport', report: s
 export type DiagnosticsKeyValueCallback = (key: string, status: string | number, description: string) => void;
 export type TabLeadership = 'off' | 'pending' | 'leader' | 'follower' | 'unsupported';
 
+/** What every device onError receives (ours; 3.0.10 passed a string or a DOMException). */
+export interface DeviceError extends Error {
+  name: 'DeviceError';
+  code: 'invalidArgument' | 'deviceIdNotFound' | 'notSupported' | 'deviceChangeFailed';
+}
+
 export type RegisterEventCallBack = (state: RegisterState, phone: string) => void;
 export type CallListenerCallback = (call: Call, eventType: CallEvent, phone: string) => void;
 export type SessionCallback = (state: string, phone: string) => void;
@@ -148,6 +154,33 @@ export declare class ExotelWebClient {
   /** Measured: wss (a real connection attempt), userReg, udp/tcp/host/srflx/ipv6 from ICE. */
   startNetworkDiagnostics(): void;
   stopNetworkDiagnostics(): void;
+
+  /**
+   * Audio devices (guide §5.16). With automatic handling (initWebrtc's 5th argument), the first
+   * two callbacks receive the id of each device the SDK switched to after a devicechange; with
+   * onDeviceChangeCallback the app gets the Event and the SDK switches nothing.
+   */
+  registerAudioDeviceChangeCallback(
+    audioInputDeviceChangeCallback: (deviceId: string) => void,
+    audioOutputDeviceChangeCallback: (deviceId: string) => void,
+    onDeviceChangeCallback?: (event: Event) => void,
+  ): void;
+  /** The microphone: switched mid-call (replaceTrack, no re-INVITE) or used from the next call. */
+  changeAudioInputDevice(
+    deviceId: string,
+    onSuccess?: () => void,
+    onError?: (error: DeviceError) => void,
+    forceDeviceChange?: boolean,
+  ): void;
+  /** The call audio's speaker (setSinkId), now and for later calls; tones too where possible. */
+  changeAudioOutputDevice(
+    deviceId: string,
+    onSuccess?: () => void,
+    onError?: (error: DeviceError) => void,
+    forceDeviceChange?: boolean,
+  ): void;
+  /** Ours: the chosen devices, 'default' when none was chosen. */
+  getAudioDevices(): { input: string; output: string };
 
   /** Multi-tab (guide §5.12): shares incoming/connected/callEnded with other tabs. */
   SessionListener(): boolean;

@@ -2,14 +2,17 @@
 // with its binding in Kamailio, plus readers of the events it records.
 import * as S from './support.mjs';
 
-/** Opens agent.html for `user` in `ctx`, unlocks audio with a click, waits until registered. */
-export async function openAgentPage({ ctx, http, kam, user, opened, init }) {
+/**
+ * Opens agent.html for `user` in `ctx`, unlocks audio with a click, waits until registered.
+ * `init`: a function or script text run before the page's scripts; `query`: extra `&k=v`.
+ */
+export async function openAgentPage({ ctx, http, kam, user, opened, init, query = '' }) {
   const page = await ctx.newPage();
   const w = S.watchPage(page);
   const o = { w, page, user };
   opened.push(o);
   if (init) await page.addInitScript(init);
-  await page.goto(http.url(`/tests/e2e/pages/agent.html${S.registerQuery(kam, user)}`));
+  await page.goto(http.url(`/tests/e2e/pages/agent.html${S.registerQuery(kam, user)}${query}`));
   await page.click('#unlock'); // user gesture: the SDK's audio element and tones may play
   await S.waitFor(async () => (await page.evaluate(() => window.regEvents)).some((e) => e[0] === 'registered'), {
     timeout: 15000,

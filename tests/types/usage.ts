@@ -39,6 +39,15 @@ async function main(): Promise<void> {
   ExotelWebClient.setAudioOutputVolume('ringtone', 0.5);
   ExotelWebClient.registerLoggerCallback((type, message, args) => console.log(type, message, args));
   await exWebClient.makeCall('1002');
+  // Guide §5.16, as written there.
+  exWebClient.registerAudioDeviceChangeCallback(
+    (deviceId) => console.log(`input ${deviceId}`),
+    (deviceId) => console.log(`output ${deviceId}`),
+  );
+  exWebClient.changeAudioOutputDevice('default', () => console.log('ok'), (error) => console.log(`${error} ${error.code}`), true);
+  exWebClient.changeAudioInputDevice('default', () => console.log('ok'), (error) => console.log(error.message));
+  const chosen: string = exWebClient.getAudioDevices().input;
+  console.log(chosen);
   // @ts-expect-error: tone names are checked
   ExotelWebClient.setAudioOutputVolume('ringtones', 0.5);
   // @ts-expect-error: initWebrtc needs the account

@@ -77,5 +77,7 @@ pub fn media_settings_from_js(obj: &JsValue) -> MediaSettings {
         noise_suppression: std::cell::Cell::new(ns.unwrap_or(true)),
         call_volume: std::cell::Cell::new(1.0),
         preferred_codec: std::cell::RefCell::new(None),
+        input_device: std::cell::RefCell::new(None),
+        output_device: std::cell::RefCell::new(None),
     }
 }

@@ -10,6 +10,7 @@
 #![cfg_attr(not(test), warn(clippy::string_slice))]
 
 mod config;
+mod devices;
 mod env;
 mod events;
 mod media;
@@ -192,6 +193,32 @@ impl Client {
         }
     }
 
+    /// Switches the microphone to `device_id` ("" for the system default). With a call that
+    /// has its microphone, the new track replaces the old one on the sender (no renegotiation)
+    /// and the old one is stopped; resolves `true` then, `false` when there is no such call
+    /// and the choice waits for the next one. Rejects, changing nothing, when the device
+    /// cannot be opened.
+    #[wasm_bindgen(js_name = setInputDevice)]
+    pub fn set_input_device(&self, device_id: String) -> js_sys::Promise {
+        let rc = self.inner.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            devices::switch_input(&rc, device_id)
+                .await
+                .map(JsValue::from_bool)
+                .map_err(|e| JsError::new(&e).into())
+        })
+    }
+
+    /// Routes call audio to output device `device_id` ("" for the system default) with
+    /// `setSinkId`: the call in progress and the later ones. Throws at once when the browser
+    /// has no `setSinkId`; otherwise returns the live calls' `setSinkId` promises joined (an
+    /// empty join when there is no call). The choice is stored at once: on a rejection the
+    /// caller sets the previous one back.
+    #[wasm_bindgen(js_name = setOutputDevice)]
+    pub fn set_output_device(&self, device_id: &str) -> Result<js_sys::Promise, JsError> {
+        devices::switch_output(&self.inner, device_id).map_err(|e| JsError::new(&e))
+    }
+
     /// The WebSocket URL built from the account (3.0.10's rules), for diagnostics.
     #[wasm_bindgen(js_name = websocketUrl)]
     pub fn websocket_url(&self) -> String {
@@ -356,11 +383,29 @@ fn run_media(inner: &mut Inner, rc: &Handle, cmd: MediaCommand) {
         MediaCommand::AcquireMic { call } => {
             inner.media.push(CallMedia::new(call));
             let ns = inner.settings.noise_suppression.get();
+            let device = inner.settings.input_device.borrow().clone();
+            // `exact`: Chromium ignores a preferred-only deviceId. A chosen microphone that
+            // cannot be opened (unplugged since) falls back to the default: the call goes on.
+            let request = media::request_mic(ns, device.as_deref());
             wasm_bindgen_futures::spawn_local(async move {
-                let result = media::acquire_mic(ns).await;
+                let mut result = match request {
+                    Ok(p) => media::settle(p).await,
+                    Err(e) => Err(e),
+                };
+                if let (Err(e), Some(id)) = (&result, &device) {
+                    if let Some(rc) = weak.upgrade() {
+                        let why = format!("microphone {id}: {e}; the call uses the default one");
+                        note(&rc, sip_core::Level::Warn, &why);
+                    }
+                    result = match media::request_mic(ns, None) {
+                        Ok(p) => media::settle(p).await,
+                        Err(e) => Err(e),
+                    };
+                }
                 let Some(rc) = weak.upgrade() else { return };
                 match result {
                     Ok(stream) => {
+                        let stream: web_sys::MediaStream = stream.unchecked_into();
                         // Never `stream.clone()`: web-sys maps that to MediaStream.clone(), a
                         // second stream whose tracks nobody would stop.
                         if with_media(&rc, call, |_| ()).is_some() {
@@ -473,6 +518,9 @@ fn open_peer(rc: &Handle, call: u32, settings: &MediaSettings) -> Option<Result<
     let peer = with_media(rc, call, |m| {
         m.create_peer(settings, report).map(|pc| (pc, m.last_candidate_at()))
     });
+    if let Some(Ok(_)) = &peer {
+        devices::route_new_call_audio(rc, call, settings);
+    }
     if let Some(Ok((pc, _))) = &peer {
         let preferred = settings.preferred_codec.borrow().clone();
         if let Some(mime) = preferred {
@@ -514,8 +562,14 @@ fn local_sdp_result(rc: &Handle, call: u32, result: Result<String, String>) {
 
 /// Runs `f` on the open media of `call`, if the call still has any.
 fn with_media<T>(rc: &Handle, call: u32, f: impl FnOnce(&mut CallMedia) -> T) -> Option<T> {
-    let mut inner = rc.core.try_borrow_mut().ok()?;
-    open_media(&mut inner.media, call).map(f)
+    open_call(rc, call).map(|mut m| f(&mut m))
+}
+
+/// The open media of `call`, borrowed from the core; non-generic, for callers that would
+/// otherwise add a `with_media` copy per closure.
+fn open_call(rc: &Handle, call: u32) -> Option<std::cell::RefMut<'_, CallMedia>> {
+    let inner = rc.core.try_borrow_mut().ok()?;
+    std::cell::RefMut::filter_map(inner, |i| open_media(&mut i.media, call)).ok()
 }
 
 /// The open media of `call`. One non-generic copy for `with_media` and `run_media`.

@@ -39,6 +39,11 @@ pub struct MediaSettings {
     /// MIME type (`audio/opus`) put first in each new peer's codec preferences; `None` leaves
     /// the browser's order.
     pub preferred_codec: RefCell<Option<String>>,
+    /// Microphone (`deviceId`) for the next call, `None` for the system default. The live call
+    /// switches through `CallMedia::swap_mic`.
+    pub input_device: RefCell<Option<String>>,
+    /// Speaker (`setSinkId`) of the next calls' audio, `None` for the system default.
+    pub output_device: RefCell<Option<String>>,
 }
 
 pub struct CallMedia {
@@ -136,6 +141,40 @@ impl CallMedia {
                 }
             }
         }
+    }
+
+    /// Whether the microphone is sent now (neither muted nor held).
+    pub fn send_enabled(&self) -> bool {
+        !self.muted && !self.held
+    }
+
+    /// True once the call's microphone stream has arrived.
+    pub fn has_mic(&self) -> bool {
+        self.mic.is_some()
+    }
+
+    /// The peer's audio sender, if the peer exists and has one.
+    pub fn audio_sender(&self) -> Option<RtcRtpSender> {
+        self.pc
+            .as_ref()?
+            .get_senders()
+            .iter()
+            .map(JsCast::unchecked_into::<RtcRtpSender>)
+            .find(|s| s.track().is_some_and(|t| t.kind() == "audio"))
+    }
+
+    /// Makes `stream` the call's microphone (the sender already carries its track, or the
+    /// peer is not created yet) and returns the previous one for the caller to stop. Mute and
+    /// hold are re-applied, so a muted call stays muted on the new device (3.0.10 bug 12).
+    pub fn swap_mic(&mut self, stream: MediaStream) -> Option<MediaStream> {
+        let old = self.mic.replace(stream);
+        self.apply_send_enabled();
+        old
+    }
+
+    /// This call's remote audio element, once the peer exists.
+    pub fn audio(&self) -> Option<HtmlAudioElement> {
+        self.audio.clone()
     }
 
     /// Volume of this call's remote audio (already clamped to [0, 1] by the caller).
@@ -425,8 +464,11 @@ pub fn stop_tracks(stream: &MediaStream) {
     }
 }
 
-/// getUserMedia for a call: echo cancellation on, noise suppression as configured.
-pub async fn acquire_mic(noise_suppression: bool) -> Result<MediaStream, String> {
+/// getUserMedia for a call: echo cancellation on, noise suppression as configured, and the
+/// chosen microphone, `exact`: fail rather than open another one (the caller decides).
+/// Returns the pending getUserMedia (one copy of this code for answer and switch; each caller
+/// awaits it with `settle`).
+pub fn request_mic(noise_suppression: bool, device: Option<&str>) -> Result<js_sys::Promise, String> {
     let devices: MediaDevices = global("navigator")
         .and_then(|n| Reflect::get(&n, &"mediaDevices".into()).ok())
         .filter(|d| !d.is_undefined())
@@ -440,14 +482,39 @@ pub async fn acquire_mic(noise_suppression: bool) -> Result<MediaStream, String>
     ] {
         let _ = Reflect::set(&audio, &k.into(), &JsValue::from_bool(v));
     }
+    if let Some(id) = device {
+        let exact = Object::new();
+        let _ = Reflect::set(&exact, &"exact".into(), &JsValue::from_str(id));
+        let _ = Reflect::set(&audio, &"deviceId".into(), &exact);
+    }
     let constraints = MediaStreamConstraints::new();
     constraints.set_audio(&audio);
     constraints.set_video(&JsValue::FALSE);
-    let promise = devices
+    devices
         .get_user_media_with_constraints(&constraints)
-        .map_err(|e| error_text(&e))?;
-    let stream = JsFuture::from(promise).await.map_err(|e| error_text(&e))?;
-    Ok(stream.unchecked_into())
+        .map_err(|e| error_text(&e))
+}
+
+/// The outcome of a browser promise, its rejection as `name: message`.
+pub async fn settle(p: js_sys::Promise) -> Result<JsValue, String> {
+    JsFuture::from(p).await.map_err(|e| error_text(&e))
+}
+
+/// Starts routing `audio` to output device `id` ("" for the system default) with
+/// `setSinkId`, called through Reflect because browsers without it (Safari < 18, Firefox
+/// < 116) must get an error, not a trap.
+pub fn set_sink(audio: &HtmlAudioElement, id: &str) -> Result<js_sys::Promise, String> {
+    let set: Function = prop(audio, "setSinkId").dyn_into().map_err(|_| NO_SINK.to_string())?;
+    let p = set.call1(audio, &JsValue::from_str(id)).map_err(|e| error_text(&e))?;
+    Ok(js_sys::Promise::resolve(&p))
+}
+
+pub const NO_SINK: &str = "this browser cannot choose the audio output device (no HTMLMediaElement.setSinkId)";
+
+/// The first audio track of `stream`.
+pub fn audio_track(stream: &MediaStream) -> Option<MediaStreamTrack> {
+    let tracks = stream.get_audio_tracks();
+    (tracks.length() > 0).then(|| tracks.get(0).unchecked_into())
 }
 
 /// Makes our offer and returns it once ICE gathering allows (see CAP_MS).

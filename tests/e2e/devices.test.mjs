@@ -1,0 +1,389 @@
+// Audio devices end to end (guide §5.16): changeAudioInputDevice / changeAudioOutputDevice
+// before and during a call, and what a devicechange does. dist/exotelsdk.js runs on the
+// guide-style agent page (1001, Chromium, 440 Hz fake microphone); a JsSIP far end in its own
+// Chromium calls it through a private Kamailio.
+//
+// Chromium's fake devices are real to the page: three audio inputs ('default', 'Fake Audio
+// Input 1', 'Fake Audio Input 2') and three outputs, with working getUserMedia and setSinkId.
+// What no headless browser can do is plug a device in, so the one fake here is a filter on
+// enumerateDevices that hides named devices until the test "plugs" them and fires devicechange
+// (fault injection, window.__plug/__unplug below). Every switch that follows is real: a real
+// getUserMedia of that device and a real replaceTrack or setSinkId.
+import { describe, it, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import * as S from './support.mjs';
+import { openAgentPage, callEvents, types } from './agent.mjs';
+import { bundleFarEnd, openFarEnd, waitRtpGrowing } from './farend/driver.mjs';
+
+const T = { timeout: 120000 };
+const AGENT = '1001';
+const TARGET = `sip:${AGENT}@127.0.0.1`;
+const SILENT = 0.005;
+const AUDIBLE = 0.01;
+
+const stack = new S.Stack();
+let http;
+let kam;
+let ours;
+let theirs;
+let opened = [];
+
+// Runs in the agent page before any of its scripts (after agent.html's own recorders).
+function instrument() {
+  window.__rejections = [];
+  window.addEventListener('unhandledrejection', (e) => {
+    window.__rejections.push(String(e.reason && e.reason.message ? e.reason.message : e.reason));
+  });
+  window.__played = []; // media elements played with a srcObject (the SDK's call audio)
+  const play = HTMLMediaElement.prototype.play;
+  HTMLMediaElement.prototype.play = function (...args) {
+    if (this.srcObject && !window.__played.includes(this)) window.__played.push(this);
+    return play.apply(this, args);
+  };
+  // Unplugged devices, by label: enumerateDevices leaves them out until __plug(label).
+  const hidden = new Set(JSON.parse(new URLSearchParams(location.search).get('hide') || '[]'));
+  const md = navigator.mediaDevices;
+  const enumerate = md.enumerateDevices.bind(md);
+  md.enumerateDevices = () => enumerate().then((list) => list.filter((d) => !hidden.has(d.label)));
+  const fire = () => md.dispatchEvent(new Event('devicechange'));
+  window.__plug = (label) => {
+    hidden.delete(label);
+    fire();
+  };
+  window.__unplug = (label) => {
+    hidden.add(label);
+    fire();
+  };
+}
+
+describe('audio devices (Chromium fake devices, dist/exotelsdk.js by script tag, JsSIP far end)', () => {
+  before(async () => {
+    await bundleFarEnd();
+    http = await S.startHttp(stack);
+    kam = await S.startKamailio(stack, 'devices');
+    ours = await S.launchChromium(stack, { fakeAudioFile: S.toneWav(440) });
+    theirs = await S.launchChromium(stack, { fakeAudioFile: S.toneWav(1000) });
+  });
+
+  after(() => stack.close());
+
+  afterEach(async () => {
+    for (const o of opened) if (o.far) await o.far.stop();
+    for (const o of opened) await o.w.page.close().catch(() => {});
+    opened = [];
+    await kam.clear();
+  });
+
+  it('changeAudioInputDevice mid-call: replaceTrack without a re-INVITE, RTP keeps flowing, the old track stopped, mute kept; clear errors', T, async () => {
+    const agent = await openAgent();
+    const f = await far(1002);
+    const id = await connect(agent, f);
+    const dev = await devices(agent);
+    const before = await sender(agent);
+    assert.equal(before.deviceId, 'default', 'the call starts on the default microphone');
+    assert.equal(before.noiseSuppression, true, 'noise suppression on by default');
+
+    let r = await change(agent, 'Input', dev.in1);
+    assert.deepEqual(r, { ok: true }, 'onSuccess with no arguments');
+    const after1 = await sender(agent);
+    assert.notEqual(after1.trackId, before.trackId, 'the sender carries a new track');
+    assert.equal(after1.deviceId, dev.in1, 'the new track is Fake Audio Input 1');
+    assert.equal(after1.noiseSuppression, true, 'the new track keeps noise suppression (3.0.10 dropped it)');
+    assert.equal(await trackState(agent, before.trackId), 'ended', 'the old microphone track is stopped');
+    assert.equal(after1.sdp, before.sdp, 'no renegotiation: the local description is unchanged');
+    await waitRtpGrowing(() => f.stats(id), 'far end: RTP after the switch');
+    await waitLevel(f, id, true, 'far end hears the new microphone');
+    assert.equal((await f.info(id)).ended, false, 'the call goes on');
+    assert.equal(await agent.page.evaluate(() => window.exWebClient.getAudioDevices().input), dev.in1, 'getAudioDevices().input');
+
+    // Muted, then switched: the new track goes out disabled (3.0.10 unmuted the call).
+    await agent.page.evaluate(() => window.exWebClient.getCall().Mute());
+    await waitLevel(f, id, false, 'far end: silence after Mute()');
+    r = await change(agent, 'Input', dev.in2);
+    assert.deepEqual(r, { ok: true });
+    const after2 = await sender(agent);
+    assert.equal(after2.deviceId, dev.in2, 'switched to Fake Audio Input 2');
+    assert.equal(after2.enabled, false, 'the new track is disabled: the call stays muted');
+    await waitRtpGrowing(() => f.stats(id), 'far end: RTP while muted on the new microphone');
+    await waitLevel(f, id, false, 'far end: still silent');
+    await agent.page.evaluate(() => window.exWebClient.getCall().UnMute());
+    await waitLevel(f, id, true, 'far end hears the agent after UnMute()');
+
+    // Bad ids and arguments: onError with a code, nothing changes, nothing throws.
+    r = await change(agent, 'Input', 'no-such-device');
+    assert.equal(r.code, 'deviceIdNotFound', JSON.stringify(r));
+    assert.match(r.message, /no audioinput device has id 'no-such-device'/);
+    assert.equal(r.name, 'DeviceError');
+    r = await change(agent, 'Input', null);
+    assert.equal(r.code, 'invalidArgument', JSON.stringify(r));
+    r = await change(agent, 'Input', dev.out1);
+    assert.equal(r.code, 'deviceIdNotFound', 'an output id is not an input');
+    assert.equal((await sender(agent)).trackId, after2.trackId, 'failed changes leave the track alone');
+    const thrown = await agent.page.evaluate(() => {
+      try {
+        window.exWebClient.changeAudioInputDevice();
+        window.exWebClient.changeAudioInputDevice('default', 'not a function', 42);
+        window.exWebClient.registerAudioDeviceChangeCallback();
+        return null;
+      } catch (e) {
+        return String(e);
+      }
+    });
+    assert.equal(thrown, null, 'bad arguments never throw');
+
+    await f.hangup(id);
+    await waitCallEvent(agent, 'terminated');
+    await S.waitFor(() => agent.page.evaluate(() => window.__tracks.every((t) => t.readyState === 'ended')), {
+      message: 'every microphone track ended after the call',
+    });
+    await checkPageErrors();
+  });
+
+  it('before a call both choices wait for the next one; changeAudioOutputDevice moves the call audio mid-call (setSinkId)', T, async () => {
+    const agent = await openAgent();
+    const f = await far(1002);
+    const dev = await devices(agent);
+    // A client that was never initialised keeps the choice too (3.0.10 threw a TypeError).
+    const fresh = await agent.page.evaluate(
+      (id) =>
+        new Promise((resolve) => {
+          const c = new exotelSDK.ExotelWebClient();
+          c.changeAudioInputDevice(id, () => resolve(c.getAudioDevices()), (e) => resolve(String(e)));
+        }),
+      dev.in1,
+    );
+    assert.deepEqual(fresh, { input: dev.in1, output: 'default' }, 'before initWebrtc: stored');
+    assert.deepEqual(await change(agent, 'Input', dev.in2), { ok: true }, 'input chosen before the call');
+    assert.deepEqual(await change(agent, 'Output', dev.out1), { ok: true }, 'output chosen before the call');
+    assert.equal(await agent.page.evaluate(() => window.__tracks.length), 0, 'choosing a microphone before a call opens none');
+
+    const id = await connect(agent, f);
+    assert.equal((await sender(agent)).deviceId, dev.in2, 'the call opened the chosen microphone');
+    await S.waitFor(async () => (await sinkIds(agent))[0] === dev.out1, { message: 'the call audio plays on Fake Audio Output 1' });
+
+    assert.deepEqual(await change(agent, 'Output', dev.out2), { ok: true });
+    assert.equal((await sinkIds(agent))[0], dev.out2, 'mid-call: the call audio moved to Fake Audio Output 2');
+    await waitRtpGrowing(() => agentStats(agent), 'the SDK page still receives audio');
+    assert.deepEqual(await change(agent, 'Output', 'default'), { ok: true });
+    assert.equal((await sinkIds(agent))[0], '', "'default' is the system default (sinkId '')");
+
+    const r = await change(agent, 'Output', 'no-such-speaker');
+    assert.equal(r.code, 'deviceIdNotFound', JSON.stringify(r));
+    assert.equal((await sinkIds(agent))[0], '', 'a failed change leaves the call audio alone');
+    await f.hangup(id);
+    await waitCallEvent(agent, 'terminated');
+    await checkPageErrors();
+  });
+
+  it('no setSinkId: changeAudioOutputDevice fails with notSupported; a chosen microphone gone by the next call falls back to the default', T, async () => {
+    const agent = await openAgent({
+      init: () => {
+        delete HTMLMediaElement.prototype.setSinkId;
+        // Fault injection: the device in window.__gone cannot be opened (unplugged).
+        const md = navigator.mediaDevices;
+        const gum = md.getUserMedia.bind(md);
+        md.getUserMedia = (c) => {
+          const want = c && c.audio && c.audio.deviceId && c.audio.deviceId.exact;
+          if (want && want === window.__gone) return Promise.reject(new DOMException('Requested device not found', 'NotFoundError'));
+          return gum(c);
+        };
+      },
+    });
+    const f = await far(1002);
+    const dev = await devices(agent);
+    const r = await change(agent, 'Output', dev.out1);
+    assert.equal(r.code, 'notSupported', JSON.stringify(r));
+    assert.match(r.message, /cannot choose the audio output device/);
+    assert.deepEqual(await change(agent, 'Input', dev.in1), { ok: true }, 'the input is still chosen');
+
+    await agent.page.evaluate((id) => {
+      window.__gone = id;
+    }, dev.in1);
+    const id = await connect(agent, f);
+    assert.equal((await sender(agent)).deviceId, 'default', 'the call opened the default microphone instead');
+    await waitLevel(f, id, true, 'far end hears the agent');
+    const logs = await agent.page.evaluate(() => window.logs.slice());
+    assert.ok(
+      logs.some(([t, m]) => t === 'warn' && m.includes(`microphone ${dev.in1}: NotFoundError`) && m.includes('the call uses the default one')),
+      `the fallback is logged: ${JSON.stringify(logs.filter(([t]) => t === 'warn'))}`,
+    );
+    await f.hangup(id);
+    await waitCallEvent(agent, 'terminated');
+    await checkPageErrors();
+  });
+
+  it('devicechange with automatic handling: a plugged device is taken mid-call and reported, an unplugged one falls back; onDeviceChangeCallback takes over', T, async () => {
+    const agent = await openAgent({ hide: ['Fake Audio Input 2', 'Fake Audio Output 2'] });
+    const f = await far(1002);
+    // initWebrtc again with the same account and the 5th argument true: the running core stays.
+    await agent.page.evaluate(() => {
+      window.devEvents = [];
+      const c = window.exWebClient;
+      c.initWebrtc(c.sipAccountInfo, RegisterEventCallBack, CallListenerCallback, SessionCallback, true);
+      c.registerAudioDeviceChangeCallback(
+        (id) => window.devEvents.push(['input', id]),
+        (id) => window.devEvents.push(['output', id]),
+      );
+    });
+    const id = await connect(agent, f);
+    await agent.page.evaluate(() => new Promise((r) => setTimeout(r, 200))); // the first device snapshot
+
+    await agent.page.evaluate(() => window.__plug('Fake Audio Input 2'));
+    const plugged = await devices(agent);
+    await waitDevEvents(agent, [['input', plugged.in2]], 'input callback with the plugged microphone');
+    assert.equal((await sender(agent)).deviceId, plugged.in2, 'the call switched to the plugged microphone');
+    await waitRtpGrowing(() => f.stats(id), 'far end: RTP after the automatic switch');
+    await waitLevel(f, id, true, 'far end hears the plugged microphone');
+
+    await agent.page.evaluate(() => window.__plug('Fake Audio Output 2'));
+    const all = await devices(agent);
+    await waitDevEvents(agent, [['input', plugged.in2], ['output', all.out2]], 'output callback with the plugged speaker');
+    assert.equal((await sinkIds(agent))[0], all.out2, 'the call audio moved to the plugged speaker');
+
+    await agent.page.evaluate(() => window.__unplug('Fake Audio Input 2'));
+    await waitDevEvents(agent, [['input', plugged.in2], ['output', all.out2], ['input', 'default']], 'unplugged: back to the default microphone');
+    assert.equal((await sender(agent)).deviceId, 'default', 'the call is on the default microphone again');
+    await waitLevel(f, id, true, 'far end hears the default microphone');
+
+    // With onDeviceChangeCallback the app decides: it gets the Event, the SDK switches nothing.
+    await agent.page.evaluate(() => {
+      window.changes = [];
+      window.exWebClient.registerAudioDeviceChangeCallback(
+        (id) => window.devEvents.push(['input', id]),
+        (id) => window.devEvents.push(['output', id]),
+        (e) => window.changes.push(e.type),
+      );
+      window.__plug('Fake Audio Input 2');
+    });
+    await S.waitFor(() => agent.page.evaluate(() => window.changes.length === 1), { message: 'onDeviceChangeCallback called' });
+    assert.deepEqual(await agent.page.evaluate(() => window.changes), ['devicechange'], 'it receives the devicechange Event');
+    assert.equal((await sender(agent)).deviceId, 'default', 'no switch when the app handles changes');
+    assert.equal((await agent.page.evaluate(() => window.devEvents)).length, 3, 'no device callbacks either');
+
+    // Automatic handling off and no onDeviceChangeCallback: devicechange changes nothing.
+    await agent.page.evaluate(() => {
+      const c = window.exWebClient;
+      c.registerAudioDeviceChangeCallback(() => window.devEvents.push(['late']), () => window.devEvents.push(['late']));
+      c.initWebrtc(c.sipAccountInfo, RegisterEventCallBack, CallListenerCallback, SessionCallback, false);
+      window.__unplug('Fake Audio Input 2');
+      window.__plug('Fake Audio Input 2');
+    });
+    await agent.page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+    assert.equal((await agent.page.evaluate(() => window.devEvents)).length, 3, 'nothing fires without automatic handling');
+    assert.equal((await sender(agent)).deviceId, 'default', 'and nothing switches');
+
+    await f.hangup(id);
+    await waitCallEvent(agent, 'terminated');
+    await checkPageErrors();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+function openAgent({ init, hide } = {}) {
+  const script = `(${instrument.toString()})();${init ? `(${init.toString()})();` : ''}`;
+  return openAgentPage({ ctx: ours, http, kam, user: AGENT, opened, init: script, query: hide ? `&hide=${encodeURIComponent(JSON.stringify(hide))}` : '' });
+}
+
+async function far(user) {
+  const f = await openFarEnd(theirs, http, kam, user);
+  opened.push({ w: f.w, far: f });
+  return f;
+}
+
+async function connect(agent, f) {
+  const ringing = (await callEvents(agent)).filter((e) => e.type === 'ringing').length;
+  const id = await f.call(TARGET);
+  await waitCallEvent(agent, 'ringing', ringing + 1);
+  await agent.page.evaluate(() => window.exWebClient.getCall().Answer());
+  await f.waitEvent(id, 'confirmed');
+  await waitRtpGrowing(() => agentStats(agent), 'SDK page');
+  await waitRtpGrowing(() => f.stats(id), 'far end');
+  return id;
+}
+
+const agentStats = (o) => o.page.evaluate(() => window.rtpStats());
+
+/** Ids of the page's fake devices (as enumerateDevices shows them now). */
+function devices(o) {
+  return o.page.evaluate(async () => {
+    const list = await navigator.mediaDevices.enumerateDevices();
+    const id = (label) => (list.find((d) => d.label === label) || {}).deviceId;
+    return {
+      in1: id('Fake Audio Input 1'),
+      in2: id('Fake Audio Input 2'),
+      out1: id('Fake Audio Output 1'),
+      out2: id('Fake Audio Output 2'),
+    };
+  });
+}
+
+/** changeAudio<which>Device(id) → {ok: true} or the onError argument as {name, code, message}. */
+function change(o, which, id) {
+  return o.page.evaluate(
+    ([w, i]) =>
+      new Promise((resolve) => {
+        window.exWebClient[`changeAudio${w}Device`](
+          i,
+          (...args) => resolve(args.length ? { ok: true, args } : { ok: true }),
+          (e) => resolve({ name: e && e.name, code: e && e.code, message: e && e.message }),
+        );
+      }),
+    [which, id],
+  );
+}
+
+/** The audio sender's track of the newest peer connection, and its local SDP. */
+function sender(o) {
+  return o.page.evaluate(() => {
+    const pc = window.__pcs[window.__pcs.length - 1];
+    const s = pc.getSenders().find((x) => x.track && x.track.kind === 'audio');
+    const st = s.track.getSettings();
+    return { trackId: s.track.id, deviceId: st.deviceId, noiseSuppression: st.noiseSuppression, enabled: s.track.enabled, sdp: pc.localDescription.sdp };
+  });
+}
+
+function trackState(o, trackId) {
+  return o.page.evaluate((i) => (window.__tracks.find((t) => t.id === i) || {}).readyState, trackId);
+}
+
+/** sinkId of every call audio element, newest first. */
+function sinkIds(o) {
+  return o.page.evaluate(() => window.__played.map((a) => a.sinkId).reverse());
+}
+
+async function waitDevEvents(o, want, what) {
+  const seen = () => o.page.evaluate(() => window.devEvents.slice());
+  await S.waitFor(async () => (await seen()).length >= want.length, { message: what }).catch(async (e) => {
+    throw new Error(`${e.message}; seen ${JSON.stringify(await seen())}`);
+  });
+  assert.deepEqual(await seen(), want, what);
+}
+
+async function waitCallEvent(o, type, n = 1, timeout = 15000) {
+  return S.waitFor(async () => {
+    const evs = await callEvents(o);
+    return evs.filter((e) => e.type === type).length >= n ? evs : null;
+  }, { timeout, message: (last) => `call event '${type}' #${n}; events so far ${JSON.stringify(last && types(last))}` });
+}
+
+/** Far end's inbound audioLevel: above AUDIBLE (`loud`) or below SILENT. */
+function waitLevel(f, id, loud, what, timeout = 15000) {
+  return S.waitFor(async () => {
+    const s = await f.stats(id);
+    if (s.audioLevel === null) return null;
+    return (loud ? s.audioLevel > AUDIBLE : s.audioLevel < SILENT) ? s : null;
+  }, { timeout, interval: 100, message: `${what}: audioLevel ${loud ? `> ${AUDIBLE}` : `< ${SILENT}`}` });
+}
+
+async function checkPageErrors() {
+  for (const o of opened) {
+    assert.deepEqual(o.w.pageErrors, [], `page errors on ${o.w.page.url()}`);
+    if (o.far) {
+      assert.deepEqual(await o.far.errors(), [], `far end ${o.far.user}: window errors`);
+      continue;
+    }
+    assert.deepEqual(await o.page.evaluate(() => window.__rejections), [], 'no unhandled rejections on the SDK page');
+  }
+}

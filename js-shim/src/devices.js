@@ -12,7 +12,8 @@
 //   - the methods work before initWebrtc and before a call (3.0.10 threw a TypeError);
 //   - the device id is checked against a fresh device list, never a stale cache, and choosing
 //     the current device again succeeds (3.0.10 failed both, spuriously);
-//   - onError always gets an Error with a `code`: 'invalidArgument', 'deviceIdNotFound',
+//   - onSuccess receives the device id (3.0.10 passed nothing, although the vendor's sample
+//     app prints its argument); onError always gets an Error with a `code`: 'invalidArgument', 'deviceIdNotFound',
 //     'notSupported' or 'deviceChangeFailed' (3.0.10 passed a string or a DOMException);
 //   - a new microphone keeps the noise-suppression setting and the call's mute (3.0.10 dropped
 //     both); one devicechange listener per client, removed when no longer wanted.
@@ -154,7 +155,7 @@ function change(client, which, deviceId, onSuccess, onError, forceDeviceChange) 
       const live = await switchTo(client, which, id);
       st.pinned[which] = Boolean(forceDeviceChange) && !ALIASES.has(id);
       logger.info(`${method}: ${KINDS[which]} is now '${id}'${live ? ' (the call switched)' : ' (from the next call)'}`);
-      if (isFn(onSuccess)) client._safe(`${method} onSuccess`, onSuccess, []);
+      if (isFn(onSuccess)) client._safe(`${method} onSuccess`, onSuccess, [id]);
     } catch (err) {
       fail(err instanceof DeviceError ? err : new DeviceError('deviceChangeFailed', errorText(err)));
     }

@@ -168,14 +168,14 @@ export declare class ExotelWebClient {
   /** The microphone: switched mid-call (replaceTrack, no re-INVITE) or used from the next call. */
   changeAudioInputDevice(
     deviceId: string,
-    onSuccess?: () => void,
+    onSuccess?: (deviceId: string) => void,
     onError?: (error: DeviceError) => void,
     forceDeviceChange?: boolean,
   ): void;
   /** The call audio's speaker (setSinkId), now and for later calls; tones too where possible. */
   changeAudioOutputDevice(
     deviceId: string,
-    onSuccess?: () => void,
+    onSuccess?: (deviceId: string) => void,
     onError?: (error: DeviceError) => void,
     forceDeviceChange?: boolean,
   ): void;

@@ -78,8 +78,13 @@
       security: form.security.value,
       endpoint: form.security.value,
     };
-    const ok = await exWebClient.initWebrtc(sipAccountInfo, RegisterEventCallBack, CallListenerCallback, SessionCallback);
+    // 5th argument: follow plugged and unplugged headsets automatically.
+    const ok = await exWebClient.initWebrtc(sipAccountInfo, RegisterEventCallBack, CallListenerCallback, SessionCallback, true);
     if (!ok) return;
+    exWebClient.registerAudioDeviceChangeCallback(
+      (id) => show('info', `microphone switched to ${id}`),
+      (id) => show('info', `speaker switched to ${id}`),
+    );
     shouldAutoRetry = true;
     exWebClient.DoRegister();
   });
@@ -100,6 +105,30 @@
     if (e.target.tagName === 'BUTTON') exWebClient.getCall().sendDTMF(e.target.textContent);
   });
   $('hangup-btn').addEventListener('click', () => exWebClient.getCall().Hangup());
+  // Device pickers: the lists are refreshed on every device change; labels appear once the page
+  // has microphone permission (after the first call or the status check).
+  async function listDevices() {
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    const chosen = exWebClient.getAudioDevices();
+    for (const [kind, id, current] of [['audioinput', 'mic', chosen.input], ['audiooutput', 'speaker', chosen.output]]) {
+      const select = $(id);
+      select.replaceChildren(
+        ...devices
+          .filter((d) => d.kind === kind)
+          .map((d) => new Option(d.label || `${kind} ${d.deviceId.slice(0, 8)}`, d.deviceId, false, d.deviceId === current)),
+      );
+    }
+  }
+  if (navigator.mediaDevices) {
+    listDevices();
+    navigator.mediaDevices.addEventListener('devicechange', listDevices);
+  }
+  for (const [id, method] of [['mic', 'changeAudioInputDevice'], ['speaker', 'changeAudioOutputDevice']]) {
+    $(id).addEventListener('change', (e) =>
+      exWebClient[method](e.target.value, (dev) => show('info', `${id}: ${dev}`), (err) => show('error', `${id}: ${err.message}`)),
+    );
+  }
+  $('logs-btn').addEventListener('click', () => exWebClient.downloadLogs());
   document.getElementById('status-check').addEventListener('click', () => {
     exWebClient.checkClientStatus((s) => (document.getElementById('client-status').textContent = `status: ${s}`));
   });

@@ -391,6 +391,24 @@ async function controlsOnce(agent, far, i) {
   await wait(async () => (await sessionCount('holdunhold_success')) > okBefore + 1, "'holdunhold_success' after UnHold()");
   await wait(async () => (await farLevel(id)) > AUDIBLE, 'far end hears the agent after UnHold()');
 
+  // changeAudioInputDevice mid-call → onSuccess (getUserMedia of the other fake microphone
+  // plus replaceTrack), then the far end hears the new track.
+  const sw = await agent.evaluate(async () => {
+    const list = await navigator.mediaDevices.enumerateDevices();
+    const current = window.exWebClient.getAudioDevices().input;
+    const next = list.find((d) => d.kind === 'audioinput' && d.deviceId !== 'default' && d.deviceId !== current);
+    const t = performance.timeOrigin + performance.now();
+    return new Promise((resolve) =>
+      window.exWebClient.changeAudioInputDevice(
+        next.deviceId,
+        () => resolve({ ms: performance.timeOrigin + performance.now() - t }),
+        (e) => resolve({ error: e.message }),
+      ),
+    );
+  });
+  if (sw.error) throw new Error(`${what}: changeAudioInputDevice: ${sw.error}`);
+  await wait(async () => (await farLevel(id)) > AUDIBLE, 'far end hears the agent after the input switch');
+
   // Mute → far end's inbound audioLevel below SILENT
   await far.page.evaluate(sampleLevel, id);
   await wait(() => far.page.evaluate(() => window.__lv.length > 0), 'first level sample');
@@ -427,6 +445,7 @@ async function controlsOnce(agent, far, i) {
     muteFall: fall === null ? null : fall - tMute,
     holdInvite: tInvite - h.t,
     holdOk: tHeld - h.t,
+    inputSwitch: sw.ms,
     mute: hit[0] - tMute,
   };
 }
@@ -480,12 +499,13 @@ function printControlTimings({ runs, version }) {
         row("  of which makeCall('1002') → first INVITE handed to the WebSocket", 'dialInvite'),
         row('Hold() → re-INVITE handed to the WebSocket', 'holdInvite'),
         row("Hold() → SessionCallback 'holdunhold_success'", 'holdOk'),
+        row('changeAudioInputDevice(other microphone) mid-call → onSuccess (getUserMedia + replaceTrack)', 'inputSwitch'),
         row('Mute() → far end inbound audioLevel starts to fall (< 1/3 of the level before)', 'muteFall'),
         row(`Mute() → far end inbound audioLevel < ${SILENT} (getStats every 20 ms)`, 'mute'),
       ],
     ),
   );
-  const runsOf = [['ringing', 'ringing'], ['dialInvite', 'first INVITE'], ['holdInvite', 're-INVITE'], ['holdOk', 'hold success'], ['muteFall', 'mute, falls'], ['mute', 'mute, silent']];
+  const runsOf = [['ringing', 'ringing'], ['dialInvite', 'first INVITE'], ['holdInvite', 're-INVITE'], ['holdOk', 'hold success'], ['inputSwitch', 'input switch'], ['muteFall', 'mute, falls'], ['mute', 'mute, silent']];
   for (const [k, name] of runsOf) {
     console.log(`    runs (${name}): ${runs.map((r) => (r[k] === null ? 'n/a' : r[k].toFixed(1))).join(', ')} ms`);
   }

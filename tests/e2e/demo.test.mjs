@@ -154,6 +154,12 @@ describe('demo: the sample app, two tabs calling each other (scripts/serve.mjs +
       const urls = JSON.stringify(cfgs[cfgs.length - 1] && cfgs[cfgs.length - 1].iceServers);
       assert.match(urls, /stun:stun\.l\.google\.com/, `${o.user}: the default (Google STUN) ICE servers: ${JSON.stringify(cfgs)}`);
     }
+    // The microphone picker, mid-call: the answering tab switches to another (fake) device.
+    const mic = await b.page.$eval('#mic', (el) => [...el.options].map((o) => o.value).find((v) => v !== 'default' && v !== el.value));
+    assert.ok(mic, 'the microphone picker lists the fake devices');
+    await b.page.selectOption('#mic', mic);
+    await waitText(b, '#log', (t) => t.includes(`mic: ${mic}`), 'the picker confirms the switch');
+    await waitRtpGrowing(a);
     await a.page.screenshot({ path: SHOT, fullPage: true });
 
     await a.page.click('#hangup-btn');

@@ -3,6 +3,7 @@
 //   dist/npm/           ESM (wasm as a sibling asset) + CommonJS (wasm inlined) + types
 import fs from 'node:fs';
 import path from 'node:path';
+import vm from 'node:vm';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -16,7 +17,31 @@ const npm = path.join(dist, 'npm');
 const version = JSON.parse(fs.readFileSync(path.join(here, 'package.json'), 'utf8')).version;
 
 const wasm = fs.readFileSync(path.join(pkg, 'exotel_voice_bg.wasm'));
-fs.writeFileSync(path.join(root, 'build/wasm-inline.js'), `export const WASM_BASE64 = ${JSON.stringify(wasm.toString('base64'))};\n`);
+
+// The inlined wasm: a JS string literal, one character (U+0000..U+00FF) per byte, only the
+// characters a literal cannot hold raw escaped. In UTF-8 every byte stays one or two bytes in
+// place, so brotli packs it nearly as well as the binary (base64 regroups bits and cost ~15 KB
+// more; docs/decisions/0002). Spliced in after bundling, so no tool re-escapes it.
+const PLACEHOLDER = /(["'])__EXOTEL_VOICE_WASM_BYTES__\1/g; // esbuild picks the quotes
+const ESCAPES = { 0x00: '\\x00', 0x0a: '\\n', 0x0d: '\\r', 0x22: '\\"', 0x5c: '\\\\' };
+function bytesLiteral(bytes) {
+  let s = '"';
+  for (const b of bytes) s += ESCAPES[b] ?? String.fromCharCode(b);
+  s += '"';
+  // Self-check: the literal must evaluate to exactly these bytes.
+  const back = vm.runInNewContext(s);
+  if (back.length !== bytes.length || [...bytes].some((b, i) => back.charCodeAt(i) !== b)) throw new Error('wasm literal round trip failed');
+  return s;
+}
+const wasmLiteral = bytesLiteral(wasm);
+
+/** Puts the wasm literal in a built file, and the BOM that makes browsers decode it as UTF-8. */
+function spliceWasm(file) {
+  const text = fs.readFileSync(file, 'utf8');
+  const found = text.match(PLACEHOLDER) || [];
+  if (found.length !== 1) throw new Error(`${file}: expected one wasm placeholder, found ${found.length}`);
+  fs.writeFileSync(file, `\uFEFF${text.replace(PLACEHOLDER, () => wasmLiteral)}`, 'utf8');
+}
 
 const wasmSource = (variant) => ({
   name: 'wasm-source',
@@ -56,6 +81,7 @@ await build({
   // import.meta.url is only the wasm-bindgen default path, unused when bytes are passed in.
   define: { 'import.meta.url': 'undefined' },
 });
+spliceWasm(path.join(dist, 'exotelsdk.js'));
 await build({ ...common, outfile: path.join(npm, 'index.mjs'), format: 'esm', plugins: [wasmSource('url')] });
 await build({
   ...common,
@@ -64,6 +90,7 @@ await build({
   plugins: [wasmSource('inline')],
   define: { 'import.meta.url': 'undefined' },
 });
+spliceWasm(path.join(npm, 'index.cjs'));
 fs.copyFileSync(path.join(pkg, 'exotel_voice_bg.wasm'), path.join(npm, 'exotel_voice_bg.wasm'));
 fs.copyFileSync(path.join(here, 'types/index.d.ts'), path.join(npm, 'index.d.ts'));
 fs.writeFileSync(

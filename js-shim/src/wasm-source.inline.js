@@ -1,12 +1,13 @@
 // dist/exotelsdk.js and the CommonJS entry carry the wasm inlined, so the drop-in is one file.
-import { WASM_BASE64 } from '../../build/wasm-inline.js';
+// The bytes are a string literal with one character per byte (U+0000..U+00FF), put in by
+// build.mjs after bundling: brotli packs it almost as well as the binary, where base64 cost
+// ~15 KB more (docs/decisions/0002). The file starts with a UTF-8 BOM, which decides the
+// decoding whatever charset the page or server declares.
+const WASM_BYTES = '__EXOTEL_VOICE_WASM_BYTES__';
 
 export function wasmSource() {
-  if (typeof atob === 'function') {
-    const bin = atob(WASM_BASE64);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    return bytes;
-  }
-  return Uint8Array.from(Buffer.from(WASM_BASE64, 'base64'));
+  const s = WASM_BYTES;
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return bytes;
 }

@@ -112,6 +112,22 @@ describe('registration (Chromium, dist/exotelsdk.js by script tag)', () => {
     await checkHygiene();
   });
 
+  it('a page and server that declare windows-1252: the inlined wasm still loads (the UTF-8 BOM decides)', T, async () => {
+    // Many legacy pages and servers label everything windows-1252 / iso-8859-1. The wasm is a
+    // string literal of non-ASCII characters in dist/exotelsdk.js, so this is the case a
+    // wrong decoding would break.
+    const legacy = 'windows-1252';
+    const server = await S.startHttp(stack, S.ROOT, { charset: legacy });
+    const page = await ctx.newPage();
+    const w = S.watchPage(page);
+    opened.push(w);
+    await page.goto(server.url(guidePage(1002)));
+    assert.equal(await page.evaluate(() => document.characterSet), legacy, 'the page is decoded as windows-1252');
+    await waitEvent(w, 'registered');
+    await waitBinding(1002, true);
+    assert.deepEqual(w.pageErrors, []);
+  });
+
   it('wrong password: terminated, never registered, no binding', T, async () => {
     const w = await open(guidePage(1003, WRONG_PASSWORD));
     const events = await waitEvent(w, 'terminated');

@@ -121,8 +121,11 @@ const TYPES = {
   '.ico': 'image/x-icon',
 };
 
-/** Serves ROOT on 127.0.0.1:<random port>. Returns { port, origin, url(p), close() }. */
-export async function startHttp(stack, root = ROOT) {
+/**
+ * Serves ROOT on 127.0.0.1:<random port>. Returns { port, origin, url(p), close() }.
+ * `charset`: the charset every text type declares (default utf-8), for legacy-server tests.
+ */
+export async function startHttp(stack, root = ROOT, { charset = 'utf-8' } = {}) {
   const base = path.resolve(root);
   const server = http.createServer((req, res) => {
     let rel;
@@ -147,7 +150,7 @@ export async function startHttp(stack, root = ROOT) {
         return;
       }
       res.writeHead(200, {
-        'content-type': TYPES[path.extname(file).toLowerCase()] || 'application/octet-stream',
+        'content-type': (TYPES[path.extname(file).toLowerCase()] || 'application/octet-stream').replace('charset=utf-8', `charset=${charset}`),
         'content-length': st.size,
         'cache-control': 'no-store',
       });

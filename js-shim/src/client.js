@@ -343,6 +343,7 @@ export class ExotelWebClient {
         this._onCallEvent(e);
         break;
       case 'call_media':
+        this._notify('media', e.kind, e.state);
         if (e.kind === 'ice_gathering' || e.kind === 'ice_connection') {
           this._session(`${e.kind}_state_${e.state}`);
         }
@@ -585,7 +586,8 @@ export class ExotelWebClient {
 
   /**
    * Internal notifications for the feature modules (diagnostics, multi-tab, devices):
-   * 'registration' (state), 'call' (eventType), 'session' (state), 'core' (the new core).
+   * 'registration' (state), 'call' (eventType), 'session' (state), 'core' (the new core),
+   * 'media' (kind, state) of the current call.
    * Listeners are isolated like app callbacks.
    */
   _on(name, fn) {

@@ -17,6 +17,8 @@
 //     'notSupported' or 'deviceChangeFailed' (3.0.10 passed a string or a DOMException);
 //   - a new microphone keeps the noise-suppression setting and the call's mute (3.0.10 dropped
 //     both); one devicechange listener per client, removed when no longer wanted.
+//   - a microphone that stops mid-call (unplugged) is replaced by the default one, so the call
+//     does not go on silent (3.0.10 did nothing);
 //   - forceDeviceChange = true pins the choice: automatic switching leaves it alone while the
 //     device is present.
 
@@ -237,6 +239,30 @@ async function onDeviceChange(client, st, event) {
   }
 }
 
+/**
+ * The call's microphone track ended by itself (unplugged, permission revoked): the call would
+ * go on silent, so the default microphone takes over, unless the app handles device changes
+ * itself (onDeviceChangeCallback; it gets the devicechange).
+ */
+function onMicEnded(client, st) {
+  if (isFn(st.onChange)) {
+    logger.warn('audio devices: the microphone of the call stopped (unplugged?); onDeviceChangeCallback decides what replaces it');
+    return;
+  }
+  logger.warn('audio devices: the microphone of the call stopped (unplugged?); switching to the default microphone');
+  enqueue(st, async () => {
+    try {
+      await switchTo(client, 'input', 'default');
+      st.pinned.input = false;
+      const reported = realDefault(await listDevices(), KINDS.input);
+      logger.info(`audio devices: audioinput switched to '${reported}' (the call switched)`);
+      if (isFn(st.inCb)) client._safe('audioInputDeviceChangeCallback', st.inCb, [reported]);
+    } catch (err) {
+      logger.error(`audio devices: no microphone to replace the one that stopped; the far end hears silence: ${errorText(err)}`);
+    }
+  });
+}
+
 /** Listens to devicechange while automatic handling or an onDeviceChangeCallback wants it. */
 function updateListener(client) {
   const st = stateOf(client);
@@ -270,6 +296,9 @@ export function initDevices(client) {
   updateListener(client);
   if (st.wired) return;
   st.wired = true;
+  client._on('media', (kind, state) => {
+    if (kind === 'microphone' && state === 'ended') onMicEnded(client, st);
+  });
   client._on('core', (core) => {
     for (const which of ['input', 'output']) {
       const id = st[which];

@@ -212,6 +212,40 @@ describe('audio devices (Chromium fake devices, dist/exotelsdk.js by script tag,
     await checkPageErrors();
   });
 
+  it("the call's microphone stops by itself (unplugged): the default microphone takes over, reported through the input callback", T, async () => {
+    const agent = await openAgent();
+    const f = await far(1002);
+    const dev = await devices(agent);
+    await agent.page.evaluate(() => {
+      window.devEvents = [];
+      window.exWebClient.registerAudioDeviceChangeCallback(
+        (id) => window.devEvents.push(['input', id]),
+        (id) => window.devEvents.push(['output', id]),
+      );
+    });
+    assert.deepEqual(await change(agent, 'Input', dev.in1), { ok: true });
+    const id = await connect(agent, f);
+    const before = await sender(agent);
+    assert.equal(before.deviceId, dev.in1);
+    // Fault injection: a headless browser cannot unplug a device, so the track's own 'ended'
+    // event is fired at it, as the browser does when its device goes away.
+    await agent.page.evaluate(() => {
+      const pc = window.__pcs[window.__pcs.length - 1];
+      pc.getSenders().find((x) => x.track && x.track.kind === 'audio').track.dispatchEvent(new Event('ended'));
+    });
+    await waitDevEvents(agent, [['input', 'default']], 'the input callback reports the default microphone');
+    const after1 = await sender(agent);
+    assert.equal(after1.deviceId, 'default', 'the call sends the default microphone');
+    assert.notEqual(after1.trackId, before.trackId);
+    await waitLevel(f, id, true, 'far end hears the default microphone');
+    const logs = await agent.page.evaluate(() => window.logs.slice());
+    assert.ok(logs.some(([t, m]) => t === 'warn' && /microphone of the call stopped/.test(m)), 'the stop is logged as a warning');
+    assert.equal(await agent.page.evaluate(() => window.exWebClient.getAudioDevices().input), 'default');
+    await f.hangup(id);
+    await waitCallEvent(agent, 'terminated');
+    await checkPageErrors();
+  });
+
   it('devicechange with automatic handling: a plugged device is taken mid-call and reported, an unplugged one falls back; onDeviceChangeCallback takes over', T, async () => {
     const agent = await openAgent({ hide: ['Fake Audio Input 2', 'Fake Audio Output 2'] });
     const f = await far(1002);

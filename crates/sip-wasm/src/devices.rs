@@ -42,6 +42,7 @@ pub async fn switch_input(rc: &Handle, device_id: String) -> Result<bool, String
             if let Some(old) = open_call(rc, call).and_then(|mut m| m.swap_mic(stream)) {
                 media::stop_tracks(&old);
             }
+            crate::watch_mic(rc, call);
         }
         _ => media::stop_tracks(&stream),
     }

@@ -410,6 +410,7 @@ fn run_media(inner: &mut Inner, rc: &Handle, cmd: MediaCommand) {
                         // second stream whose tracks nobody would stop.
                         if with_media(&rc, call, |_| ()).is_some() {
                             with_media(&rc, call, move |m| m.adopt_mic(stream));
+                            watch_mic(&rc, call);
                         } else {
                             media::stop_tracks(&stream);
                         }
@@ -531,6 +532,19 @@ fn open_peer(rc: &Handle, call: u32, settings: &MediaSettings) -> Option<Result<
         }
     }
     peer
+}
+
+/// Tells the core (and so the app, as a `call_media` event `microphone`/`ended`) when the
+/// call's microphone stops by itself: the call would go on silent.
+fn watch_mic(rc: &Handle, call: u32) {
+    let w = Rc::downgrade(rc);
+    if let Some(mut m) = open_call(rc, call) {
+        m.watch_mic(move |_| {
+            if let Some(rc) = w.upgrade() {
+                feed(&rc, |ua, now| ua.media_state(now, call, "microphone", "ended"));
+            }
+        });
+    }
 }
 
 /// After our answer: we would send the offer's first codec (RFC 3264 6.1), so pin the sender to

@@ -46,12 +46,16 @@ pub struct MediaSettings {
     pub output_device: RefCell<Option<String>>,
 }
 
+type Listener = Closure<dyn FnMut(Event)>;
+
 pub struct CallMedia {
     pub call: u32,
     pc: Option<RtcPeerConnection>,
     mic: Option<MediaStream>,
     audio: Option<HtmlAudioElement>,
     listeners: Vec<Closure<dyn FnMut(Event)>>,
+    /// The `ended` listener on the microphone track that is being sent.
+    mic_watch: Option<(MediaStreamTrack, Listener)>,
     last_candidate_at: Rc<Cell<f64>>,
     closed: bool,
     /// The app's mute and the call's hold; the microphone is sent only when neither applies.
@@ -88,6 +92,7 @@ impl CallMedia {
             mic: None,
             audio: None,
             listeners: Vec::new(),
+            mic_watch: None,
             last_candidate_at: Rc::new(Cell::new(0.0)),
             closed: false,
             muted: false,
@@ -170,6 +175,24 @@ impl CallMedia {
         let old = self.mic.replace(stream);
         self.apply_send_enabled();
         old
+    }
+
+    /// Calls `on_ended` if the microphone track being sent ends by itself (device unplugged,
+    /// permission revoked); our own `stop()` fires no `ended`. Replaces the previous watch.
+    pub fn watch_mic(&mut self, on_ended: impl FnMut(Event) + 'static) {
+        self.unwatch_mic();
+        let Some(track) = self.mic.as_ref().and_then(audio_track) else {
+            return;
+        };
+        let c = Closure::<dyn FnMut(Event)>::new(on_ended);
+        let _ = track.add_event_listener_with_callback("ended", c.as_ref().unchecked_ref());
+        self.mic_watch = Some((track, c));
+    }
+
+    fn unwatch_mic(&mut self) {
+        if let Some((track, c)) = self.mic_watch.take() {
+            let _ = track.remove_event_listener_with_callback("ended", c.as_ref().unchecked_ref());
+        }
     }
 
     /// This call's remote audio element, once the peer exists.
@@ -331,6 +354,7 @@ impl CallMedia {
             pc.close();
         }
         self.listeners.clear();
+        self.unwatch_mic();
         if let Some(mic) = self.mic.take() {
             stop_tracks(&mic);
         }

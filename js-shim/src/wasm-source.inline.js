@@ -3,10 +3,18 @@
 // build.mjs after bundling: brotli packs it almost as well as the binary, where base64 cost
 // ~15 KB more (docs/decisions/0002). The file starts with a UTF-8 BOM, which decides the
 // decoding whatever charset the page or server declares.
-const WASM_BYTES = '__EXOTEL_VOICE_WASM_BYTES__';
+let wasmText = '__EXOTEL_VOICE_WASM_BYTES__';
 
 export function wasmSource() {
-  const s = WASM_BYTES;
+  const s = wasmText;
+  if (s === null) {
+    // Instantiating inlined bytes does not fail by chance (a CSP without 'wasm-unsafe-eval'
+    // does): the first attempt's error, already logged, is the one that says why.
+    throw new Error('the WebAssembly core already failed to load on this page (see the first error)');
+  }
+  // Dropped once decoded: the string would otherwise stay on the JS heap (~170 KB, measured
+  // in decision 0002).
+  wasmText = null;
   const bytes = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
   return bytes;

@@ -7,6 +7,7 @@ import { log, logger, setLoggerCallback, setConsoleLogging, addSecret, forgetSec
 import { Call, CallRecord, setRinging, setRingback, dtmfKey, describeValue } from './call.js';
 import { clientStatus } from './status.js';
 import { installDevices, initDevices } from './devices.js';
+import { watchNetwork } from './network.js';
 import { installDiagnostics } from './diagnostics.js';
 import { installMultiTab } from './multitab.js';
 import { installLegacy } from './legacy.js';
@@ -51,6 +52,9 @@ function normaliseAccount(info) {
     secret: info.secret === undefined || info.secret === null ? '' : String(info.secret),
     // Ours: RTCIceServer list for calls (default: 3.0.10's Google STUN server).
     iceServers: Array.isArray(info.iceServers) ? info.iceServers : undefined,
+    // Ours: upper bound of the keep-alive ping interval in seconds (default 30, 0 = off);
+    // checked in initWebrtc.
+    keepAliveInterval: info.keepAliveInterval === undefined || info.keepAliveInterval === null ? undefined : Number(info.keepAliveInterval),
     // Ours: how sendDTMF sends, 'rfc4733' (RTP, default; SIP INFO if the far end lacks
     // telephone-event) or 'info' (always SIP INFO, as 3.0.10). Checked in initWebrtc.
     dtmfMode: str(info.dtmfMode).toLowerCase() || 'rfc4733',
@@ -64,6 +68,8 @@ function validate(info, registerCb) {
   }
   if (!info.secret) return 'sipAccountInfo.secret is missing or empty';
   if (!isFn(registerCb)) return 'RegisterEventCallBack must be a function';
+  const ka = info.keepAliveInterval;
+  if (ka !== undefined && !(Number.isFinite(ka) && ka >= 0)) return 'sipAccountInfo.keepAliveInterval must be a number of seconds >= 0 (0 turns keep-alive off)';
   return null;
 }
 
@@ -116,6 +122,7 @@ export class ExotelWebClient {
     };
     this._autoDeviceChange = Boolean(enableAutoAudioDeviceChangeHandling);
     initDevices(this);
+    watchNetwork(this);
     this.sipAccountInfo = sipAccountInfo;
     this._dtmfMode = DTMF_MODES.includes(account.dtmfMode) ? account.dtmfMode : 'rfc4733';
     if (this._dtmfMode !== account.dtmfMode) {

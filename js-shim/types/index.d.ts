@@ -50,6 +50,11 @@ export interface SipAccountInfo {
    * the far end did not negotiate telephone-event; 'info' always uses SIP INFO, as 3.0.10 did.
    */
   dtmfMode?: DtmfMode;
+  /**
+   * Ours: upper bound of the keep-alive ping interval in seconds (RFC 5626 CRLF ping, 10 s
+   * pong timeout); default 30, 0 turns it off. A registrar's Flow-Timer takes precedence.
+   */
+  keepAliveInterval?: number;
   [other: string]: unknown;
 }
 

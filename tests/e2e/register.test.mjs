@@ -128,6 +128,79 @@ describe('registration (Chromium, dist/exotelsdk.js by script tag)', () => {
     assert.deepEqual(w.pageErrors, []);
   });
 
+  it('keep-alive: a server that stops answering is noticed by the missing pong and the client re-registers once it is back', { timeout: 120000 }, async () => {
+    // A frozen Kamailio (SIGSTOP) keeps its TCP socket open and answers nothing: what a NAT
+    // timeout, a dead proxy or a laptop sleep leave behind. Without keep-alive the page would
+    // look registered until its next re-REGISTER (minutes later), missing every call meanwhile.
+    const page = await ctx.newPage();
+    const w = S.watchPage(page);
+    opened.push(w);
+    await page.addInitScript(() => {
+      window.frames_ = { pings: 0, pongs: 0 };
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (data) {
+        if (data === '\r\n\r\n') window.frames_.pings++;
+        if (!this.__counted) {
+          this.__counted = true;
+          this.addEventListener('message', (e) => {
+            if (e.data === '\r\n') window.frames_.pongs++;
+          });
+        }
+        return send.call(this, data);
+      };
+    });
+    await page.goto(http.url(HARNESS));
+    await page.evaluate(([port, pass]) => {
+      window.makeClient('k');
+      return window.init('k', { ...window.account('1003', pass, port), keepAliveInterval: 1 });
+    }, [kam.port, S.USERS[1003]]);
+    await page.evaluate(() => window.clients.k.client.DoRegister());
+    await waitEvent(w, 'registered', 'k');
+    await S.waitFor(() => page.evaluate(() => window.frames_.pongs >= 2), { message: 'Kamailio answers two pings' });
+
+    kam.freeze();
+    let thawed = false;
+    try {
+      await waitEvent(w, 'terminated', 'k', 20000).catch(async (e) => {
+        throw new Error(`${e.message}; logs: ${JSON.stringify((await page.evaluate(() => window.logs.map((l) => l[1]))).slice(-5))} frames ${JSON.stringify(await page.evaluate(() => window.frames_))}`);
+      }); // the missing pong, within 1 s + 10 s
+      const logs = await page.evaluate(() => window.logs.map((l) => l[1]));
+      assert.ok(logs.some((m) => m.includes('no answer to the ping within 10 s')), 'the dead flow is logged');
+      kam.thaw();
+      thawed = true;
+    } finally {
+      if (!thawed) kam.thaw();
+    }
+    await S.waitFor(async () => (await eventsOf(w, 'k')).filter((e) => e[0] === 'registered').length >= 2, {
+      timeout: 45000,
+      message: 'registered again once Kamailio answers',
+    });
+    assert.deepEqual(w.pageErrors, []);
+    await page.evaluate(() => window.clients.k.client.UnRegister());
+    await waitBinding(1003, false);
+  });
+
+  it("the browser's 'online' event makes the client check its connection at once", T, async () => {
+    const page = await ctx.newPage();
+    const w = S.watchPage(page);
+    opened.push(w);
+    await page.goto(http.url(HARNESS));
+    await page.evaluate(([port, pass]) => {
+      window.makeClient('n');
+      return window.init('n', window.account('1004', pass, port));
+    }, [kam.port, S.USERS[1004]]);
+    await page.evaluate(() => window.clients.n.client.DoRegister());
+    await waitEvent(w, 'registered', 'n');
+    await ctx.setOffline(true);
+    await ctx.setOffline(false);
+    await S.waitFor(() => page.evaluate(() => window.logs.some((l) => l[1] === 'network online: checking the connection to the SIP server')), {
+      message: "'online' → the connection is checked",
+    });
+    // Whatever the offline spell did to the socket, the client ends up registered.
+    await S.waitFor(async () => (await statusOf(w, 'n')) === 'registered', { timeout: 20000, message: 'registered after the network came back' });
+    assert.deepEqual(w.pageErrors, []);
+  });
+
   it('wrong password: terminated, never registered, no binding', T, async () => {
     const w = await open(guidePage(1003, WRONG_PASSWORD));
     const events = await waitEvent(w, 'terminated');

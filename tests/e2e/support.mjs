@@ -209,6 +209,9 @@ export async function startKamailio(stack, name = 'e2e') {
         rundir,
         stop,
         log: () => fs.readFileSync(path.join(rundir, 'kamailio.log'), 'utf8'),
+        /** SIGSTOP / SIGCONT to every Kamailio process: its sockets stay open, nothing answers. */
+        freeze: () => process.kill(-Number(fs.readFileSync(path.join(rundir, 'pgid'), 'utf8').trim()), 'SIGSTOP'),
+        thaw: () => process.kill(-Number(fs.readFileSync(path.join(rundir, 'pgid'), 'utf8').trim()), 'SIGCONT'),
         dump: () => ulDump(rundir),
         /** Contacts bound to AoR `user` (an AoR may be 'user' or 'user@domain'). */
         contacts: async (user) => {

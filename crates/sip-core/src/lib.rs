@@ -13,6 +13,7 @@ pub mod auth;
 pub mod call;
 mod dialog;
 mod incoming;
+pub mod keepalive;
 pub mod message;
 mod outgoing;
 pub mod redact;

@@ -213,6 +213,19 @@ impl Registration {
         }
     }
 
+    /// The network came back: the attempt waiting out its backoff goes now (the backoff
+    /// protects the server from our retries, not from a network that is back).
+    pub(crate) fn retry_now(&mut self, ctx: &mut Ctx) {
+        if self.want && self.retry_at.is_some_and(|t| t > ctx.now) {
+            ctx.log(
+                Level::Info,
+                "network back: registering now instead of after the backoff",
+            );
+            self.retry_at = Some(ctx.now);
+            self.on_timeout(ctx);
+        }
+    }
+
     pub(crate) fn on_link_up(&mut self, ctx: &mut Ctx) {
         self.try_start(ctx);
     }

@@ -7,7 +7,8 @@ use crate::account::Account;
 use crate::active::ActiveCall as Call;
 use crate::call::{CallError, CallEvent, CallHandle, MediaCommand, MediaFailure, Next};
 use crate::incoming::InboundCall;
-use crate::message::{parse, HeaderAccess, Message, Method, Request};
+use crate::keepalive::{self, KeepAlive, KeepAliveAction};
+use crate::message::{parse, HeaderAccess, Message, Method, Request, Response};
 use crate::outgoing::{target_uri, OutboundCall};
 use crate::redact::redact_sip;
 use crate::registration::{Registration, RegistrationEvent, RegistrationFailure, RegistrationState};
@@ -165,6 +166,7 @@ pub struct UserAgent {
     call: Option<Call>,
     next_call: CallHandle,
     to_tag: String,
+    keepalive: KeepAlive,
 }
 
 impl UserAgent {
@@ -188,6 +190,7 @@ impl UserAgent {
             call: None,
             next_call: 1,
             to_tag,
+            keepalive: KeepAlive::new(keepalive::DEFAULT_INTERVAL_MS),
         }
     }
 
@@ -219,10 +222,15 @@ impl UserAgent {
             _ => None,
         };
         let call = self.call.as_ref().and_then(Call::poll_timeout);
-        [link, self.registration.poll_timeout(), call]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            link,
+            self.registration.poll_timeout(),
+            call,
+            self.keepalive.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     pub fn register(&mut self, now: u64) {
@@ -233,7 +241,53 @@ impl UserAgent {
         self.with_registration(now, |r, ctx| r.unregister(ctx));
     }
 
+    /// Upper bound of the keep-alive ping interval in ms (default 30 s; 0 turns pings off).
+    pub fn set_keepalive_interval(&mut self, now: u64, interval_ms: u64) {
+        self.keepalive.set_interval(interval_ms, now, &mut self.rng);
+    }
+
+    /// The network may have changed (it came back online, or the page became visible after
+    /// sleeping): an open flow is pinged now, so a dead one shows within 10 s; a link waiting
+    /// out its backoff reconnects at once.
+    pub fn check_link(&mut self, now: u64) {
+        match self.link {
+            Link::Up => {
+                if let Some(action) = self.keepalive.check_now(now, &mut self.rng) {
+                    self.log(Level::Debug, "checking the connection (keep-alive ping)");
+                    self.keepalive_action(now, action);
+                }
+            }
+            Link::Down => {
+                self.with_registration(now, |r, ctx| r.retry_now(ctx));
+                self.sync_link(now);
+            }
+            Link::Connecting { .. } => {}
+        }
+    }
+
+    fn keepalive_action(&mut self, now: u64, action: KeepAliveAction) {
+        match action {
+            KeepAliveAction::Ping => self.out.push_back(Output::Send(keepalive::PING.to_string())),
+            KeepAliveAction::ServerSilent => self.log(
+                Level::Info,
+                "keep-alive: the server does not answer pings (RFC 5626 pong); a dead connection shows at the next re-REGISTER",
+            ),
+            KeepAliveAction::Dead => {
+                self.log(
+                    Level::Warn,
+                    "keep-alive: no answer to the ping within 10 s; the connection is dead, reconnecting",
+                );
+                self.out.push_back(Output::Close);
+                self.link_lost(now, RegistrationFailure::TransportLost);
+                self.sync_link(now);
+            }
+        }
+    }
+
     pub fn handle_timeout(&mut self, now: u64) {
+        if let Some(action) = self.keepalive.on_timeout(now, &mut self.rng) {
+            self.keepalive_action(now, action);
+        }
         if let Link::Connecting { deadline } = self.link {
             if deadline <= now {
                 self.log(Level::Warn, "WebSocket did not open in time");
@@ -363,6 +417,7 @@ impl UserAgent {
             return;
         }
         self.set_link(Link::Up);
+        self.keepalive.on_link_up(now, &mut self.rng);
         self.with_registration(now, |r, ctx| r.on_link_up(ctx));
         let _ = self.with_call(now, None, |c, ctx| Ok(c.on_link_up(ctx)));
     }
@@ -380,8 +435,16 @@ impl UserAgent {
     /// One received WebSocket text frame: exactly one SIP message, or a keep-alive (RFC 7118 §5).
     pub fn handle_text(&mut self, now: u64, text: &str) {
         if text.trim().is_empty() {
-            return; // CRLF keep-alive
+            // RFC 5626 §4.4.1: a double CRLF is the server's ping (answered with one CRLF),
+            // anything shorter its pong to ours.
+            let ping = text == keepalive::PING;
+            self.keepalive.on_frame(!ping);
+            if ping && self.link == Link::Up {
+                self.out.push_back(Output::Send("\r\n".to_string()));
+            }
+            return;
         }
+        self.keepalive.on_frame(false);
         self.log(Level::Debug, &format!("recv:\n{}", redact_sip(text)));
         match parse(text.as_bytes()) {
             Err(e) => self.log(Level::Warn, &format!("dropped a frame: {e}")),
@@ -392,6 +455,9 @@ impl UserAgent {
                     let _ = self.with_call(now, None, |c, ctx| Ok(c.on_response(ctx, &resp)));
                 } else {
                     self.with_registration(now, |r, ctx| handled = r.on_response(ctx, &resp));
+                    if handled && (200..300).contains(&resp.status) {
+                        self.note_flow_timer(now, &resp);
+                    }
                 }
                 if !handled {
                     self.log(Level::Debug, &format!("dropped a stray {} response", resp.status));
@@ -469,6 +535,17 @@ impl UserAgent {
         queue_send(&mut self.out, &resp.to_string());
     }
 
+    /// RFC 5626 §4.4.1: the registrar's `Flow-Timer` bounds the keep-alive interval.
+    fn note_flow_timer(&mut self, now: u64, resp: &Response) {
+        let secs = resp
+            .headers
+            .get("Flow-Timer")
+            .and_then(|v| v.trim().parse::<u32>().ok());
+        if let Some(secs) = secs {
+            self.keepalive.set_flow_timer(secs, now, &mut self.rng);
+        }
+    }
+
     fn link_lost(&mut self, now: u64, failure: RegistrationFailure) {
         self.set_link(Link::Down);
         self.with_registration(now, |r, ctx| r.on_link_down(ctx, failure));
@@ -477,6 +554,9 @@ impl UserAgent {
     fn set_link(&mut self, link: Link) {
         let before = self.link_state();
         self.link = link;
+        if link != Link::Up {
+            self.keepalive.on_link_down();
+        }
         let after = self.link_state();
         if before != after {
             self.out.push_back(Output::Event(Event::Link(after)));

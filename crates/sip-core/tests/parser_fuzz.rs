@@ -349,6 +349,9 @@ fn drain(ua: &mut UserAgent) -> Vec<Request> {
     let mut sent = Vec::new();
     while let Some(out) = ua.poll_output() {
         if let Output::Send(text) = out {
+            if text.trim().is_empty() {
+                continue; // RFC 5626 keep-alive ping or pong
+            }
             match parse(text.as_bytes()) {
                 Ok(Message::Request(r)) => sent.push(r),
                 Ok(Message::Response(_)) => {}

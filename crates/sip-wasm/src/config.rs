@@ -81,3 +81,12 @@ pub fn media_settings_from_js(obj: &JsValue) -> MediaSettings {
         output_device: std::cell::RefCell::new(None),
     }
 }
+
+/// `keepAliveInterval` (ours): the upper bound of the keep-alive ping interval in seconds, 0
+/// for none; absent or not a finite number ≥ 0 keeps the core's default (30 s).
+pub fn keepalive_ms_from_js(obj: &JsValue) -> Option<u64> {
+    let v = Reflect::get(obj, &JsValue::from_str("keepAliveInterval"))
+        .ok()?
+        .as_f64()?;
+    (v.is_finite() && v >= 0.0).then_some((v * 1000.0) as u64)
+}

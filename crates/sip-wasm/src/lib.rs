@@ -69,9 +69,14 @@ impl Client {
     #[wasm_bindgen(constructor)]
     pub fn new(account: JsValue, on_event: js_sys::Function) -> Result<Client, JsError> {
         let settings = Rc::new(config::media_settings_from_js(&account));
+        let keepalive_ms = config::keepalive_ms_from_js(&account);
         let account = config::account_from_js(&account, env::page_is_https()).map_err(|e| JsError::new(&e))?;
+        let mut ua = UserAgent::new(account, env::random_seed());
+        if let Some(ms) = keepalive_ms {
+            ua.set_keepalive_interval(0, ms);
+        }
         let core = Inner {
-            ua: UserAgent::new(account, env::random_seed()),
+            ua,
             clock: env::Clock::new(),
             socket: None,
             timer: None,
@@ -217,6 +222,14 @@ impl Client {
     #[wasm_bindgen(js_name = setOutputDevice)]
     pub fn set_output_device(&self, device_id: &str) -> Result<js_sys::Promise, JsError> {
         devices::switch_output(&self.inner, device_id).map_err(|e| JsError::new(&e))
+    }
+
+    /// The network may have changed (back online, page visible again): pings an open
+    /// connection so a dead one is replaced within 10 s, and reconnects a lost one now
+    /// instead of after its backoff.
+    #[wasm_bindgen(js_name = checkLink)]
+    pub fn check_link(&self) {
+        feed(&self.inner, |ua, now| ua.check_link(now));
     }
 
     /// The WebSocket URL built from the account (3.0.10's rules), for diagnostics.

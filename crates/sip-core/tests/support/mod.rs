@@ -27,6 +27,9 @@ pub struct Seen {
     pub events: Vec<Event>,
     pub connects: usize,
     pub closes: usize,
+    /// RFC 5626 keep-alive pings (double CRLF) the UA sent, and the single CRLFs it answered.
+    pub pings: usize,
+    pub pongs: usize,
     pub logs: Vec<String>,
 }
 
@@ -52,6 +55,8 @@ impl Harness {
                     assert_eq!(url, "wss://sbc.example.test:443/wss");
                     self.seen.connects += 1;
                 }
+                Output::Send(text) if text == "\r\n\r\n" => self.seen.pings += 1,
+                Output::Send(text) if text == "\r\n" => self.seen.pongs += 1,
                 Output::Send(text) => match parse(text.as_bytes()) {
                     Ok(Message::Request(r)) => self.seen.requests.push(r),
                     Ok(Message::Response(r)) => self.seen.responses.push(r),

@@ -8,6 +8,7 @@ import { Call, CallRecord, setRinging, setRingback, dtmfKey, describeValue } fro
 import { clientStatus } from './status.js';
 import { installDevices, initDevices } from './devices.js';
 import { watchNetwork } from './network.js';
+import { initWatchdog } from './watchdog.js';
 import { installDiagnostics } from './diagnostics.js';
 import { installMultiTab } from './multitab.js';
 import { installLegacy } from './legacy.js';
@@ -123,6 +124,7 @@ export class ExotelWebClient {
     this._autoDeviceChange = Boolean(enableAutoAudioDeviceChangeHandling);
     initDevices(this);
     watchNetwork(this);
+    initWatchdog(this);
     this.sipAccountInfo = sipAccountInfo;
     this._dtmfMode = DTMF_MODES.includes(account.dtmfMode) ? account.dtmfMode : 'rfc4733';
     if (this._dtmfMode !== account.dtmfMode) {
@@ -399,6 +401,7 @@ export class ExotelWebClient {
         this._session('holdunhold_failed');
         break;
       case 'remote_hold':
+        rec.remoteHeld = e.held;
         logger.info(`call ${e.call}: the far end ${e.held ? 'put the call on hold' : 'resumed the call'}`);
         break;
       case 'accepted':

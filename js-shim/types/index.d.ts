@@ -112,6 +112,13 @@ export interface DeviceError extends Error {
 
 export type RegisterEventCallBack = (state: RegisterState, phone: string) => void;
 export type CallListenerCallback = (call: Call, eventType: CallEvent, phone: string) => void;
+/**
+ * `state`: this tab's 'incoming', 'accepted', 'terminated', 'muted', 'unmuted',
+ * 'holdunhold_success', 'holdunhold_failed', 'userMediaFailed', 'media_permission_denied',
+ * 'ice_gathering_state_*', 'ice_connection_state_*', ours 'media_inbound_stalled' /
+ * 'media_inbound_resumed'; other tabs' 'incoming', 'connected', 'callEnded', and 're-register',
+ * 'logout', 'login-successful' (see SessionListener).
+ */
 export type SessionCallback = (state: string, phone: string) => void;
 export type LoggerCallback = (type: LogType, message: string, args: unknown[]) => void;
 

@@ -224,6 +224,13 @@ impl Client {
         devices::switch_output(&self.inner, device_id).map_err(|e| JsError::new(&e))
     }
 
+    /// `RTCPeerConnection.getStats()` of call `call`, for the shim's media watchdog and apps.
+    #[wasm_bindgen(js_name = callStats)]
+    pub fn call_stats(&self, call: u32) -> Result<js_sys::Promise, JsError> {
+        let pc = open_call(&self.inner, call).and_then(|m| m.peer()).ok_or_else(no_media)?;
+        Ok(pc.get_stats())
+    }
+
     /// The network may have changed (back online, page visible again): pings an open
     /// connection so a dead one is replaced within 10 s, and reconnects a lost one now
     /// instead of after its backoff.

@@ -5,8 +5,8 @@
 mod support;
 
 use sip_core::keepalive::PONG_TIMEOUT_MS;
-use sip_core::{Event, RegistrationEvent as R, RegistrationFailure as F, RegistrationState};
-use support::Harness;
+use sip_core::{RegistrationEvent as R, RegistrationFailure as F, RegistrationState};
+use support::{reg_events, Harness};
 
 fn registered_with(extra: &[(&str, &str)]) -> Harness {
     let mut h = Harness::new();
@@ -21,16 +21,6 @@ fn registered_with(extra: &[(&str, &str)]) -> Harness {
     assert_eq!(h.ua.registration_state(), &RegistrationState::Registered);
     h.take_events();
     h
-}
-
-fn reg_events(h: &mut Harness) -> Vec<R> {
-    h.take_events()
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::Registration(r) => Some(r),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Advances, one due timeout at a time, until the next ping goes out; returns its instant.

@@ -4,18 +4,8 @@ mod support;
 
 use sip_core::message::HeaderAccess;
 use sip_core::registration::TIMER_F_MS;
-use sip_core::{Event, LinkState, RegistrationEvent as R, RegistrationFailure as F, RegistrationState};
+use sip_core::{LinkState, RegistrationEvent as R, RegistrationFailure as F, RegistrationState};
 use support::*;
-
-fn reg_events(h: &mut Harness) -> Vec<R> {
-    h.take_events()
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::Registration(r) => Some(r),
-            _ => None,
-        })
-        .collect()
-}
 
 /// Registers through one 401 and returns the harness in Registered with `granted` seconds.
 fn registered(granted: u32) -> Harness {

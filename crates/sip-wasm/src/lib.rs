@@ -227,7 +227,9 @@ impl Client {
     /// `RTCPeerConnection.getStats()` of call `call`, for the shim's media watchdog and apps.
     #[wasm_bindgen(js_name = callStats)]
     pub fn call_stats(&self, call: u32) -> Result<js_sys::Promise, JsError> {
-        let pc = open_call(&self.inner, call).and_then(|m| m.peer()).ok_or_else(no_media)?;
+        let pc = open_call(&self.inner, call)
+            .and_then(|m| m.peer())
+            .ok_or_else(no_media)?;
         Ok(pc.get_stats())
     }
 

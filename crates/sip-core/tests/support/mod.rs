@@ -5,7 +5,7 @@ pub mod calls;
 
 use sip_core::auth::{digest_response, Algorithm};
 use sip_core::message::{parse, Address, HeaderAccess, Headers, Message, Request, Response};
-use sip_core::{Account, Event, MediaCommand, Output, UserAgent};
+use sip_core::{Account, Event, MediaCommand, Output, RegistrationEvent, UserAgent};
 
 pub const PASSWORD: &str = "s3cret-Pa55";
 
@@ -206,4 +206,15 @@ pub fn verify_authorization(req: &Request, nonce: &str) -> u32 {
 
 pub fn expires_of(req: &Request) -> u32 {
     req.header_u32("Expires").unwrap()
+}
+
+/// The registration events seen since the last `take_events`, in order (others dropped).
+pub fn reg_events(h: &mut Harness) -> Vec<RegistrationEvent> {
+    h.take_events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Registration(r) => Some(r),
+            _ => None,
+        })
+        .collect()
 }

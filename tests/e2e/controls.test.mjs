@@ -9,58 +9,26 @@
 // receiver cannot see RFC 4733 events, so DTMF in RTP is checked on our RTCDTMFSender
 // (`tonechange`), and SIP INFO DTMF at the far end's SIP stack (JsSIP `newDTMF`).
 // Every wait is a bounded poll; no assertion depends on how long something took.
-import { describe, it, before, after, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
-import { openAgentPage, waitBinding as waitKamBinding, callEvents, types } from './agent.mjs';
-import { bundleFarEnd, openFarEnd, waitRtpGrowing } from './farend/driver.mjs';
+import { waitBinding as waitKamBinding, callEvents } from './agent.mjs';
+import { waitRtpGrowing } from './farend/driver.mjs';
+import * as R from './rig.mjs';
+import { agentStats, countOf, waitCallEventCount as waitCallEvent, waitLevel, waitAudible } from './rig.mjs';
 
 const T = { timeout: 120000 };
 const AGENT = '1001';
 const TARGET = `sip:${AGENT}@127.0.0.1`;
-const SILENT = 0.005; // audioLevel of a muted microphone at the far end
-const AUDIBLE = 0.01;
+const rig = R.callRig('controls');
 
-const stack = new S.Stack();
-let http;
-let kam;
-let ours; // Chromium for the SDK page (440 Hz microphone)
-let theirs; // Chromium for the far ends (1 kHz microphone)
-let opened = []; // { w, far? } of the running test
-
-// Runs in the agent page before any of its scripts.
+// Runs in the agent page before its scripts: the rig's recorders, and the DTMF tones seen by
+// instrumented RTCDTMFSenders.
 function instrument() {
-  window.__rejections = [];
-  window.addEventListener('unhandledrejection', (e) => {
-    window.__rejections.push(String(e.reason && e.reason.message ? e.reason.message : e.reason));
-  });
-  window.__played = []; // media elements played with a srcObject, in order
-  const play = HTMLMediaElement.prototype.play;
-  HTMLMediaElement.prototype.play = function (...args) {
-    if (this.srcObject && !window.__played.includes(this)) window.__played.push(this);
-    return play.apply(this, args);
-  };
-  window.__dtmf = []; // tones seen by instrumented RTCDTMFSenders
+  window.__dtmf = [];
 }
 
 describe('in-call controls (Chromium, dist/exotelsdk.js by script tag, JsSIP far end)', () => {
-  before(async () => {
-    await bundleFarEnd();
-    http = await S.startHttp(stack);
-    kam = await S.startKamailio(stack, 'controls');
-    ours = await S.launchChromium(stack, { fakeAudioFile: S.toneWav(440) });
-    theirs = await S.launchChromium(stack, { fakeAudioFile: S.toneWav(1000) });
-  });
-
-  after(() => stack.close());
-
-  afterEach(async () => {
-    for (const o of opened) if (o.far) await o.far.stop();
-    for (const o of opened) await o.w.page.close().catch(() => {});
-    opened = [];
-    await kam.clear();
-  });
-
   it('Mute/UnMute/MuteToggle: the far end hears silence while RTP flows, one session event per change, reset per call', T, async () => {
     const agent = await openAgent();
     const f = await far(1002);
@@ -377,18 +345,12 @@ describe('in-call controls (Chromium, dist/exotelsdk.js by script tag, JsSIP far
 // helpers
 
 function openAgent(user = AGENT) {
-  return openAgentPage({ ctx: ours, http, kam, user, opened, init: instrument });
+  return rig.openAgent({ user, init: `(${R.instrument})();(${instrument})();` });
 }
 
-async function far(user, ctx = theirs) {
-  const f = await openFarEnd(ctx, http, kam, user);
-  opened.push({ w: f.w, far: f });
-  return f;
-}
-
-function waitBinding(user) {
-  return waitKamBinding(kam, user);
-}
+const far = (user, ctx) => rig.far(user, ctx);
+const waitBinding = (user) => waitKamBinding(rig.kam, user);
+const checkPageErrors = () => R.checkPageErrors(rig.opened);
 
 /** The far end calls the agent (call number `round`, from 0), which answers; returns the far call id once audio flows. */
 async function connect(agent, f, round = 0) {
@@ -404,7 +366,6 @@ async function connect(agent, f, round = 0) {
   return id;
 }
 
-const agentStats = (o) => o.page.evaluate(() => window.rtpStats());
 const logsOf = (o) => o.page.evaluate(() => window.logs.slice());
 const callMethod = (o, name) => o.page.evaluate((n) => window.exWebClient.getCall()[n](), name);
 const muteEvents = (o) => o.page.evaluate(() => window.sessionEvents.map((e) => e[0]).filter((s) => s === 'muted' || s === 'unmuted'));
@@ -419,33 +380,6 @@ const sendTracksEnabled = (o) =>
     const pc = window.__pcs[window.__pcs.length - 1];
     return pc.getSenders().filter((s) => s.track && s.track.kind === 'audio').map((s) => s.track.enabled);
   });
-
-/** Waits for the `n`th call event `type` (counting from the page's load); returns all events. */
-async function waitCallEvent(o, type, n = 1, timeout = 15000) {
-  return S.waitFor(async () => {
-    const evs = await callEvents(o);
-    return evs.filter((e) => e.type === type).length >= n ? evs : null;
-  }, { timeout, message: (last) => `call event '${type}' #${n}; events so far ${JSON.stringify(last && types(last))}` });
-}
-
-const countOf = async (o, type) => (await callEvents(o)).filter((e) => e.type === type).length;
-
-/** Far end's inbound audioLevel: above AUDIBLE (`loud`) or below SILENT. A peak meter that decays. */
-function waitLevel(f, id, loud, what, timeout = 15000) {
-  return S.waitFor(async () => {
-    const s = await f.stats(id);
-    if (s.audioLevel === null) return null;
-    return (loud ? s.audioLevel > AUDIBLE : s.audioLevel < SILENT) ? s : null;
-  }, { timeout, interval: 100, message: (last) => `${what}: audioLevel ${loud ? `> ${AUDIBLE}` : `< ${SILENT}`}` });
-}
-
-/** Waits for audioLevel > AUDIBLE on a stats sampler. */
-function waitAudible(sample, what, timeout = 15000) {
-  return S.waitFor(async () => {
-    const s = await sample();
-    return s.audioLevel !== null && s.audioLevel > AUDIBLE ? s : null;
-  }, { timeout, message: `${what}: inbound audioLevel > ${AUDIBLE}` });
-}
 
 /** Waits until the instrumented RTCDTMFSender has played exactly `want` (the '' end markers dropped). */
 async function waitDtmf(o, want, what) {
@@ -494,16 +428,4 @@ async function checkCodec(agent, f, id, mime) {
   assert.equal(got['inbound-rtp'].toLowerCase(), mime.toLowerCase(), `codec we receive: ${JSON.stringify(got)}`);
   await waitAudible(() => agentStats(agent), `${mime}: the SDK page plays the far end`);
   await waitAudible(() => f.stats(id), `${mime}: the far end hears the agent`);
-}
-
-/** No page errors and no unhandled rejections on any page. */
-async function checkPageErrors() {
-  for (const o of opened) {
-    assert.deepEqual(o.w.pageErrors, [], `page errors on ${o.w.page.url()}`);
-    if (o.far) {
-      assert.deepEqual(await o.far.errors(), [], `far end ${o.far.user}: window errors`);
-      continue;
-    }
-    assert.deepEqual(await o.page.evaluate(() => window.__rejections), [], 'no unhandled rejections on the SDK page');
-  }
 }

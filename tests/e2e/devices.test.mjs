@@ -9,38 +9,20 @@
 // enumerateDevices that hides named devices until the test "plugs" them and fires devicechange
 // (fault injection, window.__plug/__unplug below). Every switch that follows is real: a real
 // getUserMedia of that device and a real replaceTrack or setSinkId.
-import { describe, it, before, after, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
-import { openAgentPage, callEvents, types } from './agent.mjs';
-import { bundleFarEnd, openFarEnd, waitRtpGrowing } from './farend/driver.mjs';
+import { callEvents } from './agent.mjs';
+import { waitRtpGrowing } from './farend/driver.mjs';
+import { callRig, instrument, agentStats, waitCallEventCount as waitCallEvent, waitLevel, checkPageErrors } from './rig.mjs';
 
 const T = { timeout: 120000 };
 const AGENT = '1001';
 const TARGET = `sip:${AGENT}@127.0.0.1`;
-const SILENT = 0.005;
-const AUDIBLE = 0.01;
 
-const stack = new S.Stack();
-let http;
-let kam;
-let ours;
-let theirs;
-let opened = [];
-
-// Runs in the agent page before any of its scripts (after agent.html's own recorders).
-function instrument() {
-  window.__rejections = [];
-  window.addEventListener('unhandledrejection', (e) => {
-    window.__rejections.push(String(e.reason && e.reason.message ? e.reason.message : e.reason));
-  });
-  window.__played = []; // media elements played with a srcObject (the SDK's call audio)
-  const play = HTMLMediaElement.prototype.play;
-  HTMLMediaElement.prototype.play = function (...args) {
-    if (this.srcObject && !window.__played.includes(this)) window.__played.push(this);
-    return play.apply(this, args);
-  };
-  // Unplugged devices, by label: enumerateDevices leaves them out until __plug(label).
+// Runs in the agent page after instrument(): unplugged devices, by label, are left out of
+// enumerateDevices until __plug(label).
+function pluggable() {
   const hidden = new Set(JSON.parse(new URLSearchParams(location.search).get('hide') || '[]'));
   const md = navigator.mediaDevices;
   const enumerate = md.enumerateDevices.bind(md);
@@ -57,22 +39,14 @@ function instrument() {
 }
 
 describe('audio devices (Chromium fake devices, dist/exotelsdk.js by script tag, JsSIP far end)', () => {
-  before(async () => {
-    await bundleFarEnd();
-    http = await S.startHttp(stack);
-    kam = await S.startKamailio(stack, 'devices');
-    ours = await S.launchChromium(stack, { fakeAudioFile: S.toneWav(440) });
-    theirs = await S.launchChromium(stack, { fakeAudioFile: S.toneWav(1000) });
-  });
+  const rig = callRig('devices');
+  const far = (user) => rig.far(user);
+  const checkErrors = () => checkPageErrors(rig.opened);
 
-  after(() => stack.close());
-
-  afterEach(async () => {
-    for (const o of opened) if (o.far) await o.far.stop();
-    for (const o of opened) await o.w.page.close().catch(() => {});
-    opened = [];
-    await kam.clear();
-  });
+  function openAgent({ init, hide } = {}) {
+    const script = `(${instrument.toString()})();(${pluggable.toString()})();${init ? `(${init.toString()})();` : ''}`;
+    return rig.openAgent({ user: AGENT, init: script, query: hide ? `&hide=${encodeURIComponent(JSON.stringify(hide))}` : '' });
+  }
 
   it('changeAudioInputDevice mid-call: replaceTrack without a re-INVITE, RTP keeps flowing, the old track stopped, mute kept; clear errors', T, async () => {
     const agent = await openAgent();
@@ -136,7 +110,7 @@ describe('audio devices (Chromium fake devices, dist/exotelsdk.js by script tag,
     await S.waitFor(() => agent.page.evaluate(() => window.__tracks.every((t) => t.readyState === 'ended')), {
       message: 'every microphone track ended after the call',
     });
-    await checkPageErrors();
+    await checkErrors();
   });
 
   it('before a call both choices wait for the next one; changeAudioOutputDevice moves the call audio mid-call (setSinkId)', T, async () => {
@@ -172,7 +146,7 @@ describe('audio devices (Chromium fake devices, dist/exotelsdk.js by script tag,
     assert.equal((await sinkIds(agent))[0], '', 'a failed change leaves the call audio alone');
     await f.hangup(id);
     await waitCallEvent(agent, 'terminated');
-    await checkPageErrors();
+    await checkErrors();
   });
 
   it('no setSinkId: changeAudioOutputDevice fails with notSupported; a chosen microphone gone by the next call falls back to the default', T, async () => {
@@ -209,7 +183,7 @@ describe('audio devices (Chromium fake devices, dist/exotelsdk.js by script tag,
     );
     await f.hangup(id);
     await waitCallEvent(agent, 'terminated');
-    await checkPageErrors();
+    await checkErrors();
   });
 
   it("the call's microphone stops by itself (unplugged): the default microphone takes over, reported through the input callback", T, async () => {
@@ -243,7 +217,7 @@ describe('audio devices (Chromium fake devices, dist/exotelsdk.js by script tag,
     assert.equal(await agent.page.evaluate(() => window.exWebClient.getAudioDevices().input), 'default');
     await f.hangup(id);
     await waitCallEvent(agent, 'terminated');
-    await checkPageErrors();
+    await checkErrors();
   });
 
   it('devicechange with automatic handling: a plugged device is taken mid-call and reported, an unplugged one falls back; onDeviceChangeCallback takes over', T, async () => {
@@ -308,23 +282,12 @@ describe('audio devices (Chromium fake devices, dist/exotelsdk.js by script tag,
 
     await f.hangup(id);
     await waitCallEvent(agent, 'terminated');
-    await checkPageErrors();
+    await checkErrors();
   });
 });
 
 // ---------------------------------------------------------------------------------------------
 // helpers
-
-function openAgent({ init, hide } = {}) {
-  const script = `(${instrument.toString()})();${init ? `(${init.toString()})();` : ''}`;
-  return openAgentPage({ ctx: ours, http, kam, user: AGENT, opened, init: script, query: hide ? `&hide=${encodeURIComponent(JSON.stringify(hide))}` : '' });
-}
-
-async function far(user) {
-  const f = await openFarEnd(theirs, http, kam, user);
-  opened.push({ w: f.w, far: f });
-  return f;
-}
 
 async function connect(agent, f) {
   const ringing = (await callEvents(agent)).filter((e) => e.type === 'ringing').length;
@@ -336,8 +299,6 @@ async function connect(agent, f) {
   await waitRtpGrowing(() => f.stats(id), 'far end');
   return id;
 }
-
-const agentStats = (o) => o.page.evaluate(() => window.rtpStats());
 
 /** Ids of the page's fake devices (as enumerateDevices shows them now). */
 function devices(o) {
@@ -393,31 +354,4 @@ async function waitDevEvents(o, want, what) {
     throw new Error(`${e.message}; seen ${JSON.stringify(await seen())}`);
   });
   assert.deepEqual(await seen(), want, what);
-}
-
-async function waitCallEvent(o, type, n = 1, timeout = 15000) {
-  return S.waitFor(async () => {
-    const evs = await callEvents(o);
-    return evs.filter((e) => e.type === type).length >= n ? evs : null;
-  }, { timeout, message: (last) => `call event '${type}' #${n}; events so far ${JSON.stringify(last && types(last))}` });
-}
-
-/** Far end's inbound audioLevel: above AUDIBLE (`loud`) or below SILENT. */
-function waitLevel(f, id, loud, what, timeout = 15000) {
-  return S.waitFor(async () => {
-    const s = await f.stats(id);
-    if (s.audioLevel === null) return null;
-    return (loud ? s.audioLevel > AUDIBLE : s.audioLevel < SILENT) ? s : null;
-  }, { timeout, interval: 100, message: `${what}: audioLevel ${loud ? `> ${AUDIBLE}` : `< ${SILENT}`}` });
-}
-
-async function checkPageErrors() {
-  for (const o of opened) {
-    assert.deepEqual(o.w.pageErrors, [], `page errors on ${o.w.page.url()}`);
-    if (o.far) {
-      assert.deepEqual(await o.far.errors(), [], `far end ${o.far.user}: window errors`);
-      continue;
-    }
-    assert.deepEqual(await o.page.evaluate(() => window.__rejections), [], 'no unhandled rejections on the SDK page');
-  }
 }

@@ -1,0 +1,118 @@
+// The rig the call tests share: a static HTTP server, a private Kamailio, one Chromium for the
+// SDK pages (440 Hz fake microphone) and one for the JsSIP far ends (1 kHz), started once per
+// file; after each test every far end is stopped, every page closed and Kamailio's bindings
+// cleared, so a failed test leaves nothing (no fork) for the next. Plus the waits and checks
+// those files use alike.
+import { before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import * as S from './support.mjs';
+import { openAgentPage, callEvents, types } from './agent.mjs';
+import { bundleFarEnd, openFarEnd } from './farend/driver.mjs';
+
+/** audioLevel (far end's inbound peak meter) of a silenced microphone, and of an audible one. */
+export const SILENT = 0.005;
+export const AUDIBLE = 0.01;
+
+/**
+ * Registers the file's hooks and returns the rig: { stack, http, kam, ours, theirs, opened,
+ * openAgent({user, init, query}), far(user, ctx) }. `opened` lists { w, far? } of the running
+ * test; the hooks close them.
+ */
+export function callRig(name) {
+  const rig = { stack: new S.Stack(), http: null, kam: null, ours: null, theirs: null, opened: [] };
+  before(async () => {
+    await bundleFarEnd();
+    rig.http = await S.startHttp(rig.stack);
+    rig.kam = await S.startKamailio(rig.stack, name);
+    rig.ours = await S.launchChromium(rig.stack, { fakeAudioFile: S.toneWav(440) });
+    rig.theirs = await S.launchChromium(rig.stack, { fakeAudioFile: S.toneWav(1000) });
+  });
+  after(() => rig.stack.close());
+  afterEach(async () => {
+    for (const o of rig.opened) if (o.far) await o.far.stop();
+    for (const o of rig.opened) await o.w.page.close().catch(() => {});
+    rig.opened.length = 0;
+    await rig.kam.clear();
+  });
+  rig.openAgent = ({ user = '1001', init, query, ctx = rig.ours } = {}) =>
+    openAgentPage({ ctx, http: rig.http, kam: rig.kam, user, opened: rig.opened, init, query });
+  rig.far = async (user, ctx = rig.theirs) => {
+    const f = await openFarEnd(ctx, rig.http, rig.kam, user);
+    rig.opened.push({ w: f.w, far: f });
+    return f;
+  };
+  return rig;
+}
+
+/** Runs in an SDK page before its scripts: records unhandled rejections and played media elements. */
+export function instrument() {
+  window.__rejections = [];
+  window.addEventListener('unhandledrejection', (e) => {
+    window.__rejections.push(String(e.reason && e.reason.message ? e.reason.message : e.reason));
+  });
+  window.__played = []; // media elements played with a srcObject (the SDK's call audio is never in the DOM)
+  const play = HTMLMediaElement.prototype.play;
+  HTMLMediaElement.prototype.play = function (...args) {
+    if (this.srcObject && !window.__played.includes(this)) window.__played.push(this);
+    return play.apply(this, args);
+  };
+}
+
+export const agentStats = (o) => o.page.evaluate(() => window.rtpStats());
+export const countOf = async (o, type) => (await callEvents(o)).filter((e) => e.type === type).length;
+
+/** Waits for the `n`th call event `type` (counting from the page's load); returns all events. */
+export function waitCallEventCount(o, type, n = 1, timeout = 15000) {
+  return S.waitFor(async () => {
+    const evs = await callEvents(o);
+    return evs.filter((e) => e.type === type).length >= n ? evs : null;
+  }, { timeout, message: (last) => `call event '${type}' #${n}; events so far ${JSON.stringify(last && types(last))}` });
+}
+
+/** Waits for call event `type` at index >= `from`; returns all events. */
+export function waitCallEventFrom(o, type, from = 0, timeout = 15000) {
+  return S.waitFor(async () => {
+    const evs = await callEvents(o);
+    return evs.slice(from).some((e) => e.type === type) ? evs : null;
+  }, { timeout, message: (last) => `call event '${type}'; events so far ${JSON.stringify(last && types(last))}` }).catch(async (e) => {
+    const evs = await callEvents(o).catch(() => []);
+    throw new Error(`${e.message}; call events: ${JSON.stringify(types(evs))}`);
+  });
+}
+
+/** Far end's inbound audioLevel: above AUDIBLE (`loud`) or below SILENT. A peak meter that decays. */
+export function waitLevel(f, id, loud, what, timeout = 15000) {
+  return S.waitFor(async () => {
+    const s = await f.stats(id);
+    if (s.audioLevel === null) return null;
+    return (loud ? s.audioLevel > AUDIBLE : s.audioLevel < SILENT) ? s : null;
+  }, { timeout, interval: 100, message: `${what}: audioLevel ${loud ? `> ${AUDIBLE}` : `< ${SILENT}`}` });
+}
+
+/** Waits for audioLevel > AUDIBLE on a stats sampler (audioLevel is only reported while played). */
+export function waitAudible(sample, what, timeout = 15000) {
+  return S.waitFor(async () => {
+    const s = await sample();
+    return s.audioLevel !== null && s.audioLevel > AUDIBLE ? s : null;
+  }, { timeout, message: `${what}: inbound audioLevel > ${AUDIBLE}` });
+}
+
+/**
+ * Every page of the test: no page errors; far ends: no window errors; SDK pages: no
+ * unhandled rejections (where recorded) and no test password in the logger output or console.
+ */
+export async function checkPageErrors(opened) {
+  for (const o of opened) {
+    assert.deepEqual(o.w.pageErrors, [], `page errors on ${o.w.page.url()}`);
+    if (o.far) {
+      assert.deepEqual(await o.far.errors(), [], `far end ${o.far.user}: window errors`);
+      continue;
+    }
+    const { rejections, logs } = await o.page.evaluate(() => ({ rejections: window.__rejections || [], logs: JSON.stringify(window.logs || []) }));
+    assert.deepEqual(rejections, [], 'no unhandled rejections on the SDK page');
+    for (const secret of Object.values(S.USERS)) {
+      assert.ok(!logs.includes(secret), `password '${secret}' appears in the logger callback output`);
+      assert.equal(o.w.consoleTexts.find((t) => t.includes(secret)), undefined, `password '${secret}' appears in a console message`);
+    }
+  }
+}

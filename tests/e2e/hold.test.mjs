@@ -12,52 +12,21 @@
 // The agent page records every RTCPeerConnection and microphone track before the SDK loads; this
 // file adds an init script that records unhandled rejections.
 // Every wait is a bounded poll; no assertion depends on how long something took.
-import { describe, it, before, after, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
-import { openAgentPage, waitBinding as waitKamBinding, callEvents } from './agent.mjs';
-import { bundleFarEnd, openFarEnd, waitRtpGrowing } from './farend/driver.mjs';
+import { waitBinding as waitKamBinding, callEvents } from './agent.mjs';
+import { waitRtpGrowing } from './farend/driver.mjs';
+import * as R from './rig.mjs';
+import { SILENT, agentStats, countOf, farIncoming, checkMediaReleased, waitCallEventCount as waitCallEvent, waitLevel, waitAudible } from './rig.mjs';
 
 const T = { timeout: 120000 };
 const AGENT = '1001';
 const FAR = '1002';
 const TARGET = `sip:${AGENT}@127.0.0.1`;
-const SILENT = 0.005; // audioLevel of a silenced microphone at the far end
-const AUDIBLE = 0.01;
-
-const stack = new S.Stack();
-let http;
-let kam;
-let ours; // Chromium for the SDK page (440 Hz microphone)
-let theirs; // Chromium for the far end (1 kHz microphone)
-let opened = []; // { w, far? } of the running test
-
-// Runs in the agent page before any of its scripts.
-function instrument() {
-  window.__rejections = [];
-  window.addEventListener('unhandledrejection', (e) => {
-    window.__rejections.push(String(e.reason && e.reason.message ? e.reason.message : e.reason));
-  });
-}
+const rig = R.callRig('hold');
 
 describe('hold (Chromium, dist/exotelsdk.js by script tag, JsSIP far end)', () => {
-  before(async () => {
-    await bundleFarEnd();
-    http = await S.startHttp(stack);
-    kam = await S.startKamailio(stack, 'hold');
-    ours = await S.launchChromium(stack, { fakeAudioFile: S.toneWav(440) });
-    theirs = await S.launchChromium(stack, { fakeAudioFile: S.toneWav(1000) });
-  });
-
-  after(() => stack.close());
-
-  afterEach(async () => {
-    for (const o of opened) if (o.far) await o.far.stop();
-    for (const o of opened) await o.w.page.close().catch(() => {});
-    opened = [];
-    await kam.clear();
-  });
-
   for (const direction of ['incoming', 'outgoing']) {
     it(`Hold()/UnHold() on an ${direction} call: sendonly re-INVITE, far end's media stops, the agent is not heard; UnHold() restores sendrecv and audio both ways`, T, async () => {
       const agent = await openAgent();
@@ -337,18 +306,12 @@ describe('hold (Chromium, dist/exotelsdk.js by script tag, JsSIP far end)', () =
 // helpers
 
 function openAgent(user = AGENT) {
-  return openAgentPage({ ctx: ours, http, kam, user, opened, init: instrument });
+  return rig.openAgent({ user, init: R.instrument });
 }
 
-async function far(user, ctx = theirs) {
-  const f = await openFarEnd(ctx, http, kam, user);
-  opened.push({ w: f.w, far: f });
-  return f;
-}
-
-function waitBinding(user) {
-  return waitKamBinding(kam, user);
-}
+const far = (user, ctx) => rig.far(user, ctx);
+const waitBinding = (user) => waitKamBinding(rig.kam, user);
+const checkPageErrors = () => R.checkPageErrors(rig.opened);
 
 /** The far end calls the agent, which answers; returns the far call id once RTP flows both ways. */
 async function connect(agent, f, round = 0) {
@@ -378,24 +341,13 @@ async function connectOutgoing(agent, f) {
   return id;
 }
 
-/** The id of the far end's incoming call number `n` (0-based), once its INVITE arrived. */
-async function farIncoming(f, n = 0) {
-  const hit = await S.waitFor(async () => {
-    const ids = await f.incoming();
-    return ids.length > n ? { id: ids[n] } : null; // wrapped: id 0 is falsy
-  }, { message: `far end ${f.user} to receive INVITE #${n + 1}` });
-  return hit.id;
-}
-
 const callTypes = async (o) => (await callEvents(o)).map((e) => e.type);
-const agentStats = (o) => o.page.evaluate(() => window.rtpStats());
 const logsOf = (o) => o.page.evaluate(() => window.logs.slice());
 const details = (o) => o.page.evaluate(() => JSON.parse(JSON.stringify(window.exWebClient.getCall().callDetails())));
 const callMethod = (o, name) => o.page.evaluate((n) => window.exWebClient.getCall()[n](), name);
 const sessionStates = (o) => o.page.evaluate(() => window.sessionEvents.map((e) => e[0]));
 const holdEvents = async (o) => (await sessionStates(o)).filter((s) => /^holdunhold_/.test(s));
 const muteEvents = async (o) => (await sessionStates(o)).filter((s) => s === 'muted' || s === 'unmuted');
-const countOf = async (o, type) => (await callEvents(o)).filter((e) => e.type === type).length;
 
 async function hasLog(o, type, re) {
   return (await logsOf(o)).some(([t, m]) => t === type && re.test(m));
@@ -407,14 +359,6 @@ const sendTracksEnabled = (o) =>
     const pc = window.__pcs[window.__pcs.length - 1];
     return pc.getSenders().filter((s) => s.track && s.track.kind === 'audio').map((s) => s.track.enabled);
   });
-
-/** Waits for the `n`th call event `type` (counting from the page's load); returns all events. */
-async function waitCallEvent(o, type, n = 1, timeout = 15000) {
-  return S.waitFor(async () => {
-    const evs = await callEvents(o);
-    return evs.filter((e) => e.type === type).length >= n ? evs : null;
-  }, { timeout, message: (last) => `call event '${type}' #${n}; events so far ${JSON.stringify(last && last.map((e) => e.type))}` });
-}
 
 /** Waits for the `n`th SessionCallback `state`; fails at once on an unexpected 'holdunhold_failed'. */
 async function waitSession(o, state, n, what, timeout = 15000) {
@@ -498,15 +442,6 @@ async function farHold(f, id, method) {
   assert.equal((await f.info(id)).ended, false, `far end: the call survives its ${method}()`);
 }
 
-/** Far end's inbound audioLevel: above AUDIBLE (`loud`) or below SILENT. A peak meter that decays. */
-function waitLevel(f, id, loud, what, timeout = 15000) {
-  return S.waitFor(async () => {
-    const s = await f.stats(id);
-    if (s.audioLevel === null) return null;
-    return (loud ? s.audioLevel > AUDIBLE : s.audioLevel < SILENT) ? s : null;
-  }, { timeout, interval: 100, message: (last) => `${what}: audioLevel ${loud ? `> ${AUDIBLE}` : `< ${SILENT}`}` });
-}
-
 /** Once silent, the far end's inbound level stays below SILENT over a dozen samples (~1.2 s). */
 async function assertStaysSilent(f, id, what) {
   await waitLevel(f, id, false, what);
@@ -517,14 +452,6 @@ async function assertStaysSilent(f, id, what) {
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.ok(seen.every((l) => l === null || l < SILENT), `${what}: audioLevel stays < ${SILENT}: ${JSON.stringify(seen)}`);
-}
-
-/** Waits for audioLevel > AUDIBLE on a stats sampler. */
-function waitAudible(sample, what, timeout = 15000) {
-  return S.waitFor(async () => {
-    const s = await sample();
-    return s.audioLevel !== null && s.audioLevel > AUDIBLE ? s : null;
-  }, { timeout, message: `${what}: inbound audioLevel > ${AUDIBLE}` });
 }
 
 /**
@@ -550,28 +477,4 @@ async function hangupAndCheck(agent, f, id) {
   await f.waitEnded(id);
   await checkMediaReleased(agent);
   await checkPageErrors();
-}
-
-/** After a call: every recorded RTCPeerConnection closed and every microphone track ended. */
-async function checkMediaReleased(o) {
-  const released = (m) => m.pcs.every((p) => p.connectionState === 'closed') && m.tracks.every((t) => t.readyState === 'ended');
-  await S.waitFor(async () => released(await o.page.evaluate(() => window.mediaState())), {
-    timeout: 10000,
-    message: 'every RTCPeerConnection closed and every getUserMedia track ended',
-  }).catch(async (e) => {
-    const x = await o.page.evaluate(() => window.mediaState()).catch(() => null);
-    throw new Error(`${e.message}: ${JSON.stringify(x)}`);
-  });
-}
-
-/** No page errors and no unhandled rejections on any page. */
-async function checkPageErrors() {
-  for (const o of opened) {
-    assert.deepEqual(o.w.pageErrors, [], `page errors on ${o.w.page.url()}`);
-    if (o.far) {
-      assert.deepEqual(await o.far.errors(), [], `far end ${o.far.user}: window errors`);
-      continue;
-    }
-    assert.deepEqual(await o.page.evaluate(() => window.__rejections), [], 'no unhandled rejections on the SDK page');
-  }
 }

@@ -97,6 +97,32 @@ export function waitAudible(sample, what, timeout = 15000) {
   }, { timeout, message: `${what}: inbound audioLevel > ${AUDIBLE}` });
 }
 
+/** The id of far end `f`'s incoming call number `n` (0-based), once its INVITE arrived. */
+export async function farIncoming(f, n = 0) {
+  const hit = await S.waitFor(async () => {
+    const ids = await f.incoming();
+    return ids.length > n ? { id: ids[n] } : null; // wrapped: id 0 is falsy
+  }, { message: `far end ${f.user} to receive INVITE #${n + 1}` });
+  return hit.id;
+}
+
+/** After a call: every recorded RTCPeerConnection closed and every microphone track ended. */
+export async function checkMediaReleased(o, { answered = false } = {}) {
+  const released = (m) => m.pcs.every((p) => p.connectionState === 'closed') && m.tracks.every((t) => t.readyState === 'ended');
+  const m = await S.waitFor(async () => {
+    const x = await o.page.evaluate(() => window.mediaState());
+    return released(x) ? x : null;
+  }, { timeout: 10000, message: 'every RTCPeerConnection closed and every getUserMedia track ended' }).catch(async (e) => {
+    const x = await o.page.evaluate(() => window.mediaState()).catch(() => null);
+    throw new Error(`${e.message}: ${JSON.stringify(x)}`);
+  });
+  if (answered) {
+    assert.ok(m.pcs.length >= 1, 'an answered call recorded an RTCPeerConnection');
+    assert.ok(m.tracks.length >= 1, 'an answered call recorded a microphone track');
+  }
+  return m;
+}
+
 /**
  * Every page of the test: no page errors; far ends: no window errors; SDK pages: no
  * unhandled rejections (where recorded) and no test password in the logger output or console.

@@ -4,44 +4,24 @@
 // Kamailio. The agent page records every RTCPeerConnection and getUserMedia track before the
 // SDK loads, so media and cleanup are checked without SDK hooks.
 // Every wait is a bounded poll; no assertion depends on how long something took.
-import { describe, it, before, after, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
-import { openAgentPage, waitBinding as waitKamBinding, callEvents, types } from './agent.mjs';
-import { bundleFarEnd, openFarEnd, waitRtpGrowing } from './farend/driver.mjs';
+import { waitBinding as waitKamBinding, callEvents, types } from './agent.mjs';
+import { waitRtpGrowing } from './farend/driver.mjs';
+import * as R from './rig.mjs';
+import { agentStats, waitTone, waitAudible, checkMediaReleased, waitCallEventFrom as waitCallEvent } from './rig.mjs';
 
 const T = { timeout: 90000 };
 const AGENT = '1001';
 const TARGET = `sip:${AGENT}@127.0.0.1`;
 
-const stack = new S.Stack();
-let http;
-let kam;
-let ours; // Chromium for the SDK page (440 Hz microphone)
-let theirs; // Chromium for the far ends (1 kHz microphone)
-let opened = []; // { w, far? } of the running test
+const rig = R.callRig('calls');
 
 describe('incoming calls (Chromium, dist/exotelsdk.js by script tag, JsSIP far end)', () => {
-  before(async () => {
-    await bundleFarEnd();
-    http = await S.startHttp(stack);
-    kam = await S.startKamailio(stack, 'calls');
-    ours = await S.launchChromium(stack, { fakeAudioFile: S.toneWav(440) });
-    theirs = await S.launchChromium(stack, { fakeAudioFile: S.toneWav(1000) });
-  });
-
-  after(() => stack.close());
-
-  afterEach(async () => {
-    for (const o of opened) if (o.far) await o.far.stop();
-    for (const o of opened) await o.w.page.close().catch(() => {});
-    opened = [];
-    await kam.clear(); // a failed test must not leave bindings (forks) for the next one
-  });
-
   it('harness: JsSIP 1002 calls JsSIP 1003 through Kamailio, audio flows both ways', T, async () => {
     const a = await far(1002);
-    const b = await far(1003, ours);
+    const b = await far(1003, rig.ours);
     await waitBinding(1003);
     const id = await a.call('sip:1003@127.0.0.1', { callSid: 'harness-sid' });
     const [inId] = await S.waitFor(async () => {
@@ -248,51 +228,16 @@ describe('incoming calls (Chromium, dist/exotelsdk.js by script tag, JsSIP far e
 // helpers
 
 function openAgent(user = AGENT) {
-  return openAgentPage({ ctx: ours, http, kam, user, opened });
+  return rig.openAgent({ user });
 }
 
-async function far(user, ctx = theirs) {
-  const f = await openFarEnd(ctx, http, kam, user);
-  opened.push({ w: f.w, far: f });
-  return f;
-}
-
-function waitBinding(user) {
-  return waitKamBinding(kam, user);
-}
+const far = (user, ctx) => rig.far(user, ctx);
+const waitBinding = (user) => waitKamBinding(rig.kam, user);
+const checkPageErrors = () => R.checkPageErrors(rig.opened);
 
 const sessionStates = (o) => o.page.evaluate(() => window.sessionEvents.map((e) => e[0]));
 const details = (o) => o.page.evaluate(() => JSON.parse(JSON.stringify(window.exWebClient.getCall().callDetails())));
-const agentStats = (o) => o.page.evaluate(() => window.rtpStats());
 const answer = (o) => o.page.evaluate(() => window.exWebClient.getCall().Answer());
-const tonePlaying = (o, name) => o.page.evaluate((n) => window.exotelSDK.__tones.isTonePlaying(n), name);
-
-/** Polls exotelSDK.__tones.isTonePlaying(name) until it equals `playing`. */
-function waitTone(o, name, playing, what) {
-  return S.waitFor(async () => (await tonePlaying(o, name)) === playing, {
-    timeout: 10000,
-    message: `${what}: isTonePlaying('${name}') === ${playing}`,
-  });
-}
-
-/** Waits for call event `type` at index >= `from`; returns all events. */
-async function waitCallEvent(o, type, from = 0, timeout = 15000) {
-  return S.waitFor(async () => {
-    const evs = await callEvents(o);
-    return evs.slice(from).some((e) => e.type === type) ? evs : null;
-  }, { timeout, message: (last) => `call event '${type}'; events so far ${JSON.stringify(last && types(last))}` }).catch(async (e) => {
-    const evs = await callEvents(o).catch(() => []);
-    throw new Error(`${e.message}; call events: ${JSON.stringify(types(evs))}`);
-  });
-}
-
-/** Waits for audioLevel > 0.01 (the remote tone is played: audioLevel is only reported then). */
-async function waitAudible(sample, what, timeout = 15000) {
-  return S.waitFor(async () => {
-    const s = await sample();
-    return s.audioLevel !== null && s.audioLevel > 0.01 ? s : null;
-  }, { timeout, message: `${what}: inbound audioLevel > 0.01` });
-}
 
 /** callDetails() of an incoming call from the INVITE of the far end. */
 function checkIncomingDetails(d, { sid, callId, from }) {
@@ -313,37 +258,4 @@ function checkIncomingDetails(d, { sid, callId, from }) {
   assert.deepEqual([h[key]].flat(), [sid], `sipHeaders X-Exotel-Callsid value: ${j}`);
   const cid = Object.keys(h).find((k) => k.toLowerCase() === 'call-id');
   assert.ok(cid && [h[cid]].flat()[0] === callId, `sipHeaders Call-ID: ${j}`);
-}
-
-/** After a call: every recorded RTCPeerConnection closed and every microphone track ended. */
-async function checkMediaReleased(o, { answered = false } = {}) {
-  const released = (m) => m.pcs.every((p) => p.connectionState === 'closed') && m.tracks.every((t) => t.readyState === 'ended');
-  const m = await S.waitFor(async () => {
-    const x = await o.page.evaluate(() => window.mediaState());
-    return released(x) ? x : null;
-  }, { timeout: 10000, message: 'every RTCPeerConnection closed and every getUserMedia track ended' }).catch(async (e) => {
-    const x = await o.page.evaluate(() => window.mediaState()).catch(() => null);
-    throw new Error(`${e.message}: ${JSON.stringify(x)}`);
-  });
-  if (answered) {
-    assert.ok(m.pcs.length >= 1, 'an answered call recorded an RTCPeerConnection');
-    assert.ok(m.tracks.length >= 1, 'an answered call recorded a microphone track');
-  }
-  return m;
-}
-
-/** No page errors anywhere; on SDK pages, no password in the logger output or the console. */
-async function checkPageErrors() {
-  for (const o of opened) {
-    assert.deepEqual(o.w.pageErrors, [], `page errors on ${o.w.page.url()}`);
-    if (o.far) {
-      assert.deepEqual(await o.far.errors(), [], `far end ${o.far.user}: window errors`);
-      continue;
-    }
-    const logs = await o.page.evaluate(() => JSON.stringify(window.logs));
-    for (const secret of Object.values(S.USERS)) {
-      assert.ok(!logs.includes(secret), `password '${secret}' appears in the logger callback output`);
-      assert.equal(o.w.consoleTexts.find((t) => t.includes(secret)), undefined, `password '${secret}' appears in a console message`);
-    }
-  }
 }

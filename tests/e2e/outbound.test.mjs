@@ -5,41 +5,21 @@
 // The agent page records every RTCPeerConnection and getUserMedia track before the SDK loads,
 // so media and cleanup are checked without SDK hooks; tones are read through exotelSDK.__tones.
 // Every wait is a bounded poll; no assertion depends on how long something took.
-import { describe, it, before, after, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
-import { openAgentPage, waitBinding as waitKamBinding, callEvents, types } from './agent.mjs';
-import { bundleFarEnd, openFarEnd, waitRtpGrowing } from './farend/driver.mjs';
+import { waitBinding as waitKamBinding, callEvents, types } from './agent.mjs';
+import { waitRtpGrowing } from './farend/driver.mjs';
+import * as R from './rig.mjs';
+import { agentStats, tonePlaying, farIncoming, waitTone, waitAudible, checkMediaReleased, waitCallEventFrom as waitCallEvent } from './rig.mjs';
 
 const T = { timeout: 90000 };
 const AGENT = '1001';
 const FAR = '1002';
 
-const stack = new S.Stack();
-let http;
-let kam;
-let ours; // Chromium for the SDK page (440 Hz microphone)
-let theirs; // Chromium for the far ends (1 kHz microphone)
-let opened = []; // { w, far? } of the running test
+const rig = R.callRig('outbound');
 
 describe('outgoing calls (makeCall; Chromium, dist/exotelsdk.js by script tag, JsSIP far end)', () => {
-  before(async () => {
-    await bundleFarEnd();
-    http = await S.startHttp(stack);
-    kam = await S.startKamailio(stack, 'outbound');
-    ours = await S.launchChromium(stack, { fakeAudioFile: S.toneWav(440) });
-    theirs = await S.launchChromium(stack, { fakeAudioFile: S.toneWav(1000) });
-  });
-
-  after(() => stack.close());
-
-  afterEach(async () => {
-    for (const o of opened) if (o.far) await o.far.stop();
-    for (const o of opened) await o.w.page.close().catch(() => {});
-    opened = [];
-    await kam.clear(); // a failed test must not leave bindings (forks) for the next one
-  });
-
   for (const who of ['local', 'remote']) {
     const title =
       who === 'local'
@@ -205,7 +185,7 @@ describe('outgoing calls (makeCall; Chromium, dist/exotelsdk.js by script tag, J
 
   it('makeCall to a user with no binding → the proxy refuses (480): callEnded + terminated, rejected, nothing left over', T, async () => {
     const agent = await openAgent();
-    assert.equal((await kam.contacts(1003)).length, 0, '1003 is not registered');
+    assert.equal((await rig.kam.contacts(1003)).length, 0, '1003 is not registered');
     assert.equal(await dial(agent, '1003'), true, 'makeCall resolves true: the call is placed');
     await waitCallEvent(agent, 'terminated');
     await checkMediaReleased(agent, { answered: true });
@@ -275,8 +255,8 @@ describe('outgoing calls (makeCall; Chromium, dist/exotelsdk.js by script tag, J
   });
 
   it('SDK to SDK: 1001 makeCall(1002) → 1002 incoming, Answer() → both connected, RTP both ways; 1001 hangs up → both end cleanly', T, async () => {
-    const a = await openAgent(AGENT, ours);
-    const b = await openAgent(FAR, theirs);
+    const a = await openAgent(AGENT, rig.ours);
+    const b = await openAgent(FAR, rig.theirs);
 
     assert.equal(await dial(a, FAR), true);
     await waitCallEvent(b, 'incoming');
@@ -329,62 +309,19 @@ describe('outgoing calls (makeCall; Chromium, dist/exotelsdk.js by script tag, J
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-function openAgent(user = AGENT, ctx = ours) {
-  return openAgentPage({ ctx: ctx, http, kam, user, opened });
+function openAgent(user = AGENT, ctx = rig.ours) {
+  return rig.openAgent({ user, ctx });
 }
 
-async function far(user, ctx = theirs) {
-  const f = await openFarEnd(ctx, http, kam, user);
-  opened.push({ w: f.w, far: f });
-  return f;
-}
-
-function waitBinding(user) {
-  return waitKamBinding(kam, user);
-}
-
-/** The id of the far end's incoming call number `n` (0-based), once its INVITE arrived. */
-async function farIncoming(f, n = 0) {
-  const hit = await S.waitFor(async () => {
-    const ids = await f.incoming();
-    return ids.length > n ? { id: ids[n] } : null; // wrapped: id 0 is falsy
-  }, { message: `far end ${f.user} to receive INVITE #${n + 1}` });
-  return hit.id;
-}
+const far = (user, ctx) => rig.far(user, ctx);
+const waitBinding = (user) => waitKamBinding(rig.kam, user);
+const checkPageErrors = () => R.checkPageErrors(rig.opened);
 
 const farFrom = (f, id) => f.page.evaluate((i) => window.far.calls[i].from, id);
 const dial = (o, target) => o.page.evaluate((t) => window.exWebClient.makeCall(t), target);
 const sessionStates = (o) => o.page.evaluate(() => window.sessionEvents.map((e) => e[0]));
 const details = (o) => o.page.evaluate(() => JSON.parse(JSON.stringify(window.exWebClient.getCall().callDetails())));
-const agentStats = (o) => o.page.evaluate(() => window.rtpStats());
 const answer = (o) => o.page.evaluate(() => window.exWebClient.getCall().Answer());
-const tonePlaying = (o, name) => o.page.evaluate((n) => window.exotelSDK.__tones.isTonePlaying(n), name);
-
-function waitTone(o, name, playing, what) {
-  return S.waitFor(async () => (await tonePlaying(o, name)) === playing, {
-    timeout: 10000,
-    message: `${what}: isTonePlaying('${name}') === ${playing}`,
-  });
-}
-
-/** Waits for call event `type` at index >= `from`; returns all events. */
-async function waitCallEvent(o, type, from = 0, timeout = 15000) {
-  return S.waitFor(async () => {
-    const evs = await callEvents(o);
-    return evs.slice(from).some((e) => e.type === type) ? evs : null;
-  }, { timeout, message: (last) => `${o.user}: call event '${type}'; events so far ${JSON.stringify(last && types(last))}` }).catch(async (e) => {
-    const evs = await callEvents(o).catch(() => []);
-    throw new Error(`${e.message}; call events: ${JSON.stringify(types(evs))}`);
-  });
-}
-
-/** Waits for audioLevel > 0.01 (the remote tone is played: audioLevel is only reported then). */
-async function waitAudible(sample, what, timeout = 15000) {
-  return S.waitFor(async () => {
-    const s = await sample();
-    return s.audioLevel !== null && s.audioLevel > 0.01 ? s : null;
-  }, { timeout, message: `${what}: inbound audioLevel > 0.01` });
-}
 
 /** Every event of our outgoing call: phone = our user, callObj = getCall(), direction outgoing. */
 function checkOutgoingEvents(evs, user = AGENT) {
@@ -406,37 +343,4 @@ function checkOutgoingDetails(d, { callId, to = FAR }) {
   assert.ok(typeof d.callId === 'string' && d.callId, `callDetails().callId non-empty: ${j}`);
   if (callId !== undefined) assert.equal(d.callId, callId, `callDetails().callId = the INVITE's Call-ID: ${j}`);
   assert.ok(d.callStartedTime, `callDetails().callStartedTime: ${j}`);
-}
-
-/** After a call: every recorded RTCPeerConnection closed and every microphone track ended. */
-async function checkMediaReleased(o, { answered = false } = {}) {
-  const released = (m) => m.pcs.every((p) => p.connectionState === 'closed') && m.tracks.every((t) => t.readyState === 'ended');
-  const m = await S.waitFor(async () => {
-    const x = await o.page.evaluate(() => window.mediaState());
-    return released(x) ? x : null;
-  }, { timeout: 10000, message: `${o.user}: every RTCPeerConnection closed and every getUserMedia track ended` }).catch(async (e) => {
-    const x = await o.page.evaluate(() => window.mediaState()).catch(() => null);
-    throw new Error(`${e.message}: ${JSON.stringify(x)}`);
-  });
-  if (answered) {
-    assert.ok(m.pcs.length >= 1, `${o.user}: the call recorded an RTCPeerConnection`);
-    assert.ok(m.tracks.length >= 1, `${o.user}: the call recorded a microphone track`);
-  }
-  return m;
-}
-
-/** No page errors anywhere; on SDK pages, no password in the logger output or the console. */
-async function checkPageErrors() {
-  for (const o of opened) {
-    assert.deepEqual(o.w.pageErrors, [], `page errors on ${o.w.page.url()}`);
-    if (o.far) {
-      assert.deepEqual(await o.far.errors(), [], `far end ${o.far.user}: window errors`);
-      continue;
-    }
-    const logs = await o.page.evaluate(() => JSON.stringify(window.logs));
-    for (const secret of Object.values(S.USERS)) {
-      assert.ok(!logs.includes(secret), `password '${secret}' appears in the logger callback output`);
-      assert.equal(o.w.consoleTexts.find((t) => t.includes(secret)), undefined, `password '${secret}' appears in a console message`);
-    }
-  }
 }

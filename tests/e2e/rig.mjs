@@ -59,6 +59,16 @@ export function instrument() {
 }
 
 export const agentStats = (o) => o.page.evaluate(() => window.rtpStats());
+
+export const tonePlaying = (o, name) => o.page.evaluate((n) => window.exotelSDK.__tones.isTonePlaying(n), name);
+
+/** Polls exotelSDK.__tones.isTonePlaying(name) until it equals `playing`. */
+export function waitTone(o, name, playing, what) {
+  return S.waitFor(async () => (await tonePlaying(o, name)) === playing, {
+    timeout: 10000,
+    message: `${what}: isTonePlaying('${name}') === ${playing}`,
+  });
+}
 export const countOf = async (o, type) => (await callEvents(o)).filter((e) => e.type === type).length;
 
 /** Waits for the `n`th call event `type` (counting from the page's load); returns all events. */
@@ -74,7 +84,7 @@ export function waitCallEventFrom(o, type, from = 0, timeout = 15000) {
   return S.waitFor(async () => {
     const evs = await callEvents(o);
     return evs.slice(from).some((e) => e.type === type) ? evs : null;
-  }, { timeout, message: (last) => `call event '${type}'; events so far ${JSON.stringify(last && types(last))}` }).catch(async (e) => {
+  }, { timeout, message: (last) => `${o.user}: call event '${type}'; events so far ${JSON.stringify(last && types(last))}` }).catch(async (e) => {
     const evs = await callEvents(o).catch(() => []);
     throw new Error(`${e.message}; call events: ${JSON.stringify(types(evs))}`);
   });
@@ -112,13 +122,13 @@ export async function checkMediaReleased(o, { answered = false } = {}) {
   const m = await S.waitFor(async () => {
     const x = await o.page.evaluate(() => window.mediaState());
     return released(x) ? x : null;
-  }, { timeout: 10000, message: 'every RTCPeerConnection closed and every getUserMedia track ended' }).catch(async (e) => {
+  }, { timeout: 10000, message: `${o.user}: every RTCPeerConnection closed and every getUserMedia track ended` }).catch(async (e) => {
     const x = await o.page.evaluate(() => window.mediaState()).catch(() => null);
     throw new Error(`${e.message}: ${JSON.stringify(x)}`);
   });
   if (answered) {
-    assert.ok(m.pcs.length >= 1, 'an answered call recorded an RTCPeerConnection');
-    assert.ok(m.tracks.length >= 1, 'an answered call recorded a microphone track');
+    assert.ok(m.pcs.length >= 1, `${o.user}: an answered call recorded an RTCPeerConnection`);
+    assert.ok(m.tracks.length >= 1, `${o.user}: an answered call recorded a microphone track`);
   }
   return m;
 }

@@ -12,14 +12,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
-import { waitBinding as waitKamBinding, callEvents } from './agent.mjs';
+import { waitBinding as waitKamBinding } from './agent.mjs';
 import { waitRtpGrowing } from './farend/driver.mjs';
 import * as R from './rig.mjs';
-import { agentStats, countOf, waitCallEventCount as waitCallEvent, waitLevel, waitAudible } from './rig.mjs';
+import { agentStats, waitCallEventCount as waitCallEvent, waitLevel, waitAudible } from './rig.mjs';
 
 const T = { timeout: 120000 };
 const AGENT = '1001';
-const TARGET = `sip:${AGENT}@127.0.0.1`;
 const rig = R.callRig('controls');
 
 // Runs in the agent page before its scripts: the rig's recorders, and the DTMF tones seen by
@@ -353,18 +352,7 @@ const waitBinding = (user) => waitKamBinding(rig.kam, user);
 const checkPageErrors = () => R.checkPageErrors(rig.opened);
 
 /** The far end calls the agent (call number `round`, from 0), which answers; returns the far call id once audio flows. */
-async function connect(agent, f, round = 0) {
-  const ringing = await countOf(agent, 'ringing');
-  const connected = await countOf(agent, 'connected');
-  const id = await f.call(TARGET, { callSid: `CA-controls-${round}` });
-  await waitCallEvent(agent, 'ringing', ringing + 1);
-  await agent.page.evaluate(() => window.exWebClient.getCall().Answer());
-  await waitCallEvent(agent, 'connected', connected + 1);
-  await f.waitEvent(id, 'confirmed');
-  await waitRtpGrowing(() => agentStats(agent), `call ${round}: SDK page`);
-  await waitRtpGrowing(() => f.stats(id), `call ${round}: far end`);
-  return id;
-}
+const connect = (agent, f, round = 0) => R.connect(agent, f, { callSid: `CA-controls-${round}`, label: `call ${round}` });
 
 const logsOf = (o) => o.page.evaluate(() => window.logs.slice());
 const callMethod = (o, name) => o.page.evaluate((n) => window.exWebClient.getCall()[n](), name);

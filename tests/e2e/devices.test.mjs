@@ -12,13 +12,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
-import { callEvents } from './agent.mjs';
 import { waitRtpGrowing } from './farend/driver.mjs';
+import * as R from './rig.mjs';
 import { callRig, instrument, agentStats, waitCallEventCount as waitCallEvent, waitLevel, checkPageErrors } from './rig.mjs';
 
 const T = { timeout: 120000 };
 const AGENT = '1001';
-const TARGET = `sip:${AGENT}@127.0.0.1`;
 
 // Runs in the agent page after instrument(): unplugged devices, by label, are left out of
 // enumerateDevices until __plug(label).
@@ -289,16 +288,7 @@ describe('audio devices (Chromium fake devices, dist/exotelsdk.js by script tag,
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-async function connect(agent, f) {
-  const ringing = (await callEvents(agent)).filter((e) => e.type === 'ringing').length;
-  const id = await f.call(TARGET);
-  await waitCallEvent(agent, 'ringing', ringing + 1);
-  await agent.page.evaluate(() => window.exWebClient.getCall().Answer());
-  await f.waitEvent(id, 'confirmed');
-  await waitRtpGrowing(() => agentStats(agent), 'SDK page');
-  await waitRtpGrowing(() => f.stats(id), 'far end');
-  return id;
-}
+const connect = (agent, f) => R.connect(agent, f);
 
 /** Ids of the page's fake devices (as enumerateDevices shows them now). */
 function devices(o) {

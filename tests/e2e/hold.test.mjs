@@ -313,19 +313,8 @@ const far = (user, ctx) => rig.far(user, ctx);
 const waitBinding = (user) => waitKamBinding(rig.kam, user);
 const checkPageErrors = () => R.checkPageErrors(rig.opened);
 
-/** The far end calls the agent, which answers; returns the far call id once RTP flows both ways. */
-async function connect(agent, f, round = 0) {
-  const ringing = await countOf(agent, 'ringing');
-  const connected = await countOf(agent, 'connected');
-  const id = await f.call(TARGET, { callSid: `CA-hold-${round}` });
-  await waitCallEvent(agent, 'ringing', ringing + 1);
-  await agent.page.evaluate(() => window.exWebClient.getCall().Answer());
-  await waitCallEvent(agent, 'connected', connected + 1);
-  await f.waitEvent(id, 'confirmed');
-  await waitRtpGrowing(() => agentStats(agent), `call ${round}: SDK page`);
-  await waitRtpGrowing(() => f.stats(id), `call ${round}: far end`);
-  return id;
-}
+/** The far end calls the agent (call number `round`, from 0), which answers; returns the far call id once audio flows. */
+const connect = (agent, f, round = 0) => R.connect(agent, f, { callSid: `CA-hold-${round}`, label: `call ${round}` });
 
 /** The agent calls the far end (makeCall), which answers; returns the far call id once RTP flows both ways. */
 async function connectOutgoing(agent, f) {

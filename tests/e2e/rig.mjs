@@ -7,7 +7,7 @@ import { before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
 import { openAgentPage, callEvents, types } from './agent.mjs';
-import { bundleFarEnd, openFarEnd } from './farend/driver.mjs';
+import { bundleFarEnd, openFarEnd, waitRtpGrowing } from './farend/driver.mjs';
 
 /** audioLevel (far end's inbound peak meter) of a silenced microphone, and of an audible one. */
 export const SILENT = 0.005;
@@ -105,6 +105,23 @@ export function waitAudible(sample, what, timeout = 15000) {
     const s = await sample();
     return s.audioLevel !== null && s.audioLevel > AUDIBLE ? s : null;
   }, { timeout, message: `${what}: inbound audioLevel > ${AUDIBLE}` });
+}
+
+/**
+ * Far end `f` calls the agent page `agent` (sip:<agent.user>@127.0.0.1, X-Exotel-Callsid
+ * `callSid` when given), which answers; returns the far call id once RTP flows both ways.
+ */
+export async function connect(agent, f, { callSid, label = 'call' } = {}) {
+  const ringing = await countOf(agent, 'ringing');
+  const connected = await countOf(agent, 'connected');
+  const id = await f.call(`sip:${agent.user}@127.0.0.1`, callSid ? { callSid } : {});
+  await waitCallEventCount(agent, 'ringing', ringing + 1);
+  await agent.page.evaluate(() => window.exWebClient.getCall().Answer());
+  await waitCallEventCount(agent, 'connected', connected + 1);
+  await f.waitEvent(id, 'confirmed');
+  await waitRtpGrowing(() => agentStats(agent), `${label}: SDK page`);
+  await waitRtpGrowing(() => f.stats(id), `${label}: far end`);
+  return id;
 }
 
 /** The id of far end `f`'s incoming call number `n` (0-based), once its INVITE arrived. */

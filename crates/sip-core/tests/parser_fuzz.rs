@@ -421,6 +421,10 @@ enum Input {
     Timeout(u64),
     Close,
     Open,
+    /// The driver's network hints ('online', page visible again).
+    CheckLink,
+    /// A keep-alive frame from the server: its pong (CRLF) or its ping (CRLFCRLF).
+    KeepAlive(bool),
 }
 
 fn input() -> impl Strategy<Value = Input> {
@@ -432,6 +436,8 @@ fn input() -> impl Strategy<Value = Input> {
         1 => (0u64..400_000).prop_map(Input::Timeout),
         1 => Just(Input::Close),
         1 => Just(Input::Open),
+        1 => Just(Input::CheckLink),
+        1 => any::<bool>().prop_map(Input::KeepAlive),
     ]
 }
 
@@ -480,6 +486,12 @@ proptest! {
                     last = drain(&mut ua).pop().or(last);
                     continue;
                 }
+                Input::CheckLink => {
+                    ua.check_link(now);
+                    drain(&mut ua);
+                    continue;
+                }
+                Input::KeepAlive(ping) => (if ping { "\r\n\r\n" } else { "\r\n" }).as_bytes().to_vec(),
             };
             // WebSocket text frames are UTF-8, so that is all handle_text can be given.
             ua.handle_text(now, &String::from_utf8_lossy(&text));

@@ -12,6 +12,7 @@ const sipAccountInfo: SipAccountInfo = {
   port: '443',
   security: 'wss',
   iceServers: [{ urls: 'stun:stun.example.com:3478' }],
+  keepAliveInterval: 25,
 };
 
 const exWebClient = new ExotelWebClient();
@@ -50,6 +51,9 @@ async function main(): Promise<void> {
   console.log(chosen);
   // @ts-expect-error: tone names are checked
   ExotelWebClient.setAudioOutputVolume('ringtones', 0.5);
+  // @ts-expect-error: keepAliveInterval is a number of seconds
+  const bad: SipAccountInfo = { ...sipAccountInfo, keepAliveInterval: '25s' };
+  console.log(bad);
   // @ts-expect-error: initWebrtc needs the account
   await exWebClient.initWebrtc();
 }

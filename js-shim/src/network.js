@@ -2,7 +2,7 @@
 // when the network comes back ('online') or the page becomes visible after a while (a laptop
 // waking up, a tab that was throttled in the background), the core checks its WebSocket at
 // once: an open one is pinged (RFC 5626; a dead one is replaced within 10 s), a lost one
-// reconnects without waiting out its backoff. Without these, a flow that died during sleep
+// reconnects without waiting out its backoff, and a call in progress restarts ICE. Without these, a flow that died during sleep
 // would only show at the next re-REGISTER, and calls would be missed until then.
 
 import { logger } from './logger.js';
@@ -23,8 +23,23 @@ export function watchNetwork(client) {
   };
   let hiddenAt = null;
   const doc = g.document;
+  // A call up across a network change keeps its old ICE path, which may now be dead: a
+  // restart gathers candidates on the new network (the core also restarts when ICE fails).
+  const restartIce = () => {
+    const rec = client._callRecord;
+    const core = client._core;
+    if (!core || !rec || rec.ended || rec.details.callState !== 'connected' || typeof core.restartIce !== 'function') return;
+    try {
+      core.restartIce(rec.handle);
+    } catch (err) {
+      logger.warn(`network online: no ICE restart for call ${rec.handle}: ${err && err.message ? err.message : err}`);
+    }
+  };
   const n = {
-    online: () => check('network online'),
+    online: () => {
+      check('network online');
+      restartIce();
+    },
     offline: () => logger.warn('network offline: registration and calls resume when it is back'),
     visibility: () => {
       if (doc.visibilityState === 'hidden') {

@@ -131,6 +131,13 @@ impl ActiveCall {
         session.set_hold(ctx, hold).map(|()| Next::Continue)
     }
 
+    pub fn restart_ice(&mut self, ctx: &mut Ctx) -> Result<Next, CallError> {
+        let (session, _) = self
+            .session_parts()
+            .ok_or(CallError::WrongState("ICE restart needs a connected call"))?;
+        session.restart_ice(ctx).map(|()| Next::Continue)
+    }
+
     pub fn send_info_dtmf(&mut self, ctx: &mut Ctx, digit: char) -> Result<Next, CallError> {
         let (session, dialog) = self
             .session_parts()

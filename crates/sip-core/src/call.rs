@@ -27,11 +27,13 @@ pub enum MediaCommand {
     /// Outgoing: apply the far end's answer (from a 183 or the 2xx).
     ApplyAnswer { call: CallHandle, sdp: String },
     /// Mid-call: offer again with this audio direction (hold or resume); `hold` says whether
-    /// the microphone must go silent (the far end on hold must not hear the agent).
+    /// the microphone must go silent (the far end on hold must not hear the agent);
+    /// `ice_restart` asks for new ICE credentials and candidates (RFC 8445 §9), after gathering.
     Reoffer {
         call: CallHandle,
         direction: Direction,
         hold: bool,
+        ice_restart: bool,
     },
     /// Mid-call: answer the far end's new offer with this audio direction (RFC 3264 §6.1).
     AnswerReoffer {

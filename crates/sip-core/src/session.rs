@@ -16,15 +16,16 @@ const REINVITE_TIMEOUT_MS: u64 = 64 * 500;
 #[derive(Debug)]
 enum Ours {
     /// Waiting for the driver's new offer.
-    Offering { hold: bool },
+    Offering { hold: bool, restart: bool },
     Sent {
         hold: bool,
+        restart: bool,
         cseq: u32,
         deadline: u64,
         request: Request,
     },
     /// 491: try again at `at` (§14.1).
-    Retry { hold: bool, at: u64 },
+    Retry { hold: bool, restart: bool, at: u64 },
 }
 
 #[derive(Debug)]
@@ -79,17 +80,30 @@ impl Session {
             );
             return Ok(());
         }
-        self.request_offer(ctx, hold);
+        self.request_offer(ctx, hold, false);
         Ok(())
     }
 
-    fn request_offer(&mut self, ctx: &mut Ctx, hold: bool) {
+    /// ICE restart (RFC 8445 §9): a re-INVITE with the same directions and new ICE
+    /// credentials, after a network change broke the media path. Refused while another
+    /// offer/answer exchange is in progress. Its outcome is only logged: apps see no hold event.
+    pub fn restart_ice(&mut self, ctx: &mut Ctx) -> Result<(), CallError> {
+        if self.ours.is_some() || self.theirs.is_some() {
+            return Err(CallError::WrongState("an offer/answer exchange is in progress"));
+        }
+        ctx.log(Level::Info, "restarting ICE (re-INVITE with new candidates)");
+        self.request_offer(ctx, self.we_hold, true);
+        Ok(())
+    }
+
+    fn request_offer(&mut self, ctx: &mut Ctx, hold: bool, restart: bool) {
         let direction = offer_direction(hold, self.peer_holds);
-        self.ours = Some(Ours::Offering { hold });
+        self.ours = Some(Ours::Offering { hold, restart });
         ctx.out.push_back(Output::Media(MediaCommand::Reoffer {
             call: self.handle,
             direction,
             hold,
+            ice_restart: restart,
         }));
     }
 
@@ -107,7 +121,7 @@ impl Session {
             ctx.send(&ok.to_string());
             return true;
         }
-        if let Some(Ours::Offering { hold }) = self.ours {
+        if let Some(Ours::Offering { hold, restart }) = self.ours {
             self.local_sdp = sdp.to_string();
             let branch = ctx.rng.branch();
             let via = ctx.local.via(ctx.account, &branch);
@@ -120,6 +134,7 @@ impl Session {
             let cseq = dialog.local_cseq;
             self.ours = Some(Ours::Sent {
                 hold,
+                restart,
                 cseq,
                 deadline: ctx.now + REINVITE_TIMEOUT_MS,
                 request: req,
@@ -143,6 +158,7 @@ impl Session {
         }
         let Some(Ours::Sent {
             hold,
+            restart,
             cseq: sent,
             request,
             ..
@@ -160,7 +176,7 @@ impl Session {
         if resp.status < 200 {
             return Some(Next::Continue);
         }
-        let (hold, sent, request) = (*hold, *sent, request.clone());
+        let (hold, restart, sent, request) = (*hold, *restart, *sent, request.clone());
         if (200..300).contains(&resp.status) {
             self.ours = None;
             self.send_2xx_ack(ctx, dialog, sent);
@@ -168,6 +184,10 @@ impl Session {
                 call: self.handle,
                 sdp: resp.body.clone(),
             }));
+            if restart {
+                ctx.log(Level::Info, "ICE restart answered; media continues on the new path");
+                return Some(Next::Continue);
+            }
             self.we_hold = hold;
             ctx.emit(Event::Call(CallEvent::HoldChanged {
                 call: self.handle,
@@ -185,6 +205,7 @@ impl Session {
                 ctx.log(Level::Info, &format!("re-INVITE glare (491); retrying in {delay} ms"));
                 self.ours = Some(Ours::Retry {
                     hold,
+                    restart,
                     at: ctx.now + delay,
                 });
                 Some(Next::Continue)
@@ -196,10 +217,11 @@ impl Session {
             }
             _ => {
                 self.ours = None;
-                ctx.log(
-                    Level::Warn,
-                    &format!("{} failed: {} {}", hold_word(hold), resp.status, resp.reason),
-                );
+                let what = if restart { "ICE restart" } else { hold_word(hold) };
+                ctx.log(Level::Warn, &format!("{what} failed: {} {}", resp.status, resp.reason));
+                if restart {
+                    return Some(Next::Continue);
+                }
                 ctx.emit(Event::Call(CallEvent::HoldFailed {
                     call: self.handle,
                     held: self.we_hold,
@@ -230,15 +252,24 @@ impl Session {
 
     pub fn on_timeout(&mut self, ctx: &mut Ctx) {
         match &self.ours {
-            Some(Ours::Retry { hold, at }) if *at <= ctx.now => {
-                let hold = *hold;
-                self.request_offer(ctx, hold);
+            Some(Ours::Retry { hold, restart, at }) if *at <= ctx.now => {
+                let (hold, restart) = (*hold, *restart);
+                self.request_offer(ctx, hold, restart);
             }
-            Some(Ours::Sent { hold, deadline, .. }) if *deadline <= ctx.now => {
-                let hold = *hold;
+            Some(Ours::Sent {
+                hold,
+                restart,
+                deadline,
+                ..
+            }) if *deadline <= ctx.now => {
+                let (hold, restart) = (*hold, *restart);
                 self.ours = None;
-                ctx.log(Level::Warn, &format!("{}: no answer to the re-INVITE", hold_word(hold)));
+                let what = if restart { "ICE restart" } else { hold_word(hold) };
+                ctx.log(Level::Warn, &format!("{what}: no answer to the re-INVITE"));
                 self.rollback(ctx);
+                if restart {
+                    return;
+                }
                 ctx.emit(Event::Call(CallEvent::HoldFailed {
                     call: self.handle,
                     held: self.we_hold,

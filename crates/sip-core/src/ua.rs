@@ -148,6 +148,9 @@ fn queue_send(out: &mut VecDeque<Output>, text: &str) {
     out.push_back(Output::Send(text.to_string()));
 }
 
+/// The shortest gap between two automatic ICE restarts of one call.
+const ICE_RESTART_GAP_MS: u64 = 10_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Link {
     Down,
@@ -167,6 +170,7 @@ pub struct UserAgent {
     next_call: CallHandle,
     to_tag: String,
     keepalive: KeepAlive,
+    last_ice_restart: Option<u64>,
 }
 
 impl UserAgent {
@@ -191,6 +195,7 @@ impl UserAgent {
             next_call: 1,
             to_tag,
             keepalive: KeepAlive::new(keepalive::DEFAULT_INTERVAL_MS),
+            last_ice_restart: None,
         }
     }
 
@@ -304,6 +309,12 @@ impl UserAgent {
         self.with_call(now, Some(call), |c, ctx| c.answer(ctx))
     }
 
+    /// Restarts ICE on the connected call (a re-INVITE with new candidates), after the media
+    /// path broke: ICE failed, or the network changed. Only logged; no call event.
+    pub fn restart_ice(&mut self, now: u64, call: CallHandle) -> Result<(), CallError> {
+        self.with_call(now, Some(call), |c, ctx| c.restart_ice(ctx))
+    }
+
     /// Puts the connected call on hold (re-INVITE with sendonly, or inactive when the far end
     /// holds us too) or resumes it. The outcome arrives as HoldChanged or HoldFailed.
     pub fn hold(&mut self, now: u64, call: CallHandle, hold: bool) -> Result<(), CallError> {
@@ -356,13 +367,29 @@ impl UserAgent {
     }
 
     /// A browser media state change (ICE, connection) of `call`, passed on to the app.
-    pub fn media_state(&mut self, _now: u64, call: CallHandle, kind: &str, state: &str) {
-        if self.call.as_ref().is_some_and(|c| c.handle() == call) {
-            self.out.push_back(Output::Event(Event::CallMedia {
-                call,
-                kind: kind.to_string(),
-                state: state.to_string(),
-            }));
+    pub fn media_state(&mut self, now: u64, call: CallHandle, kind: &str, state: &str) {
+        if self.call.as_ref().is_none_or(|c| c.handle() != call) {
+            return;
+        }
+        self.out.push_back(Output::Event(Event::CallMedia {
+            call,
+            kind: kind.to_string(),
+            state: state.to_string(),
+        }));
+        // ICE gave up on every candidate pair (a network change, a NAT rebinding): try a
+        // restart, at most one per ICE_RESTART_GAP_MS so a path that stays broken is not hammered.
+        if kind == "ice_connection" && state == "failed" {
+            let recent = self.last_ice_restart.is_some_and(|t| now < t + ICE_RESTART_GAP_MS);
+            if !recent {
+                self.last_ice_restart = Some(now);
+                if let Err(e) = self.restart_ice(now, call) {
+                    let why = match e {
+                        CallError::WrongState(why) => why,
+                        _ => "the call is not connected",
+                    };
+                    self.log(Level::Warn, &format!("ICE failed and cannot be restarted now: {why}"));
+                }
+            }
         }
     }
 

@@ -29,7 +29,8 @@ fn hold_and_resume_by_reinvite() {
         MediaCommand::Reoffer {
             call: 1,
             direction: Direction::SendOnly,
-            hold: true
+            hold: true,
+            ice_restart: false
         }
     );
     h.ua.media_local_sdp(h.now, 1, NEW_SDP);
@@ -74,7 +75,8 @@ fn hold_and_resume_by_reinvite() {
         MediaCommand::Reoffer {
             call: 1,
             direction: Direction::SendRecv,
-            hold: false
+            hold: false,
+            ice_restart: false
         }
     );
     h.ua.media_local_sdp(h.now, 1, OFFER);
@@ -112,7 +114,8 @@ fn far_end_hold_is_answered_by_the_direction_table() {
         MediaCommand::Reoffer {
             call: 1,
             direction: Direction::Inactive,
-            hold: true
+            hold: true,
+            ice_restart: false
         }
     );
 
@@ -163,7 +166,8 @@ fn glare_is_491_both_ways_and_retried_after_the_14_1_delay() {
         MediaCommand::Reoffer {
             call: 1,
             direction: Direction::SendOnly,
-            hold: true
+            hold: true,
+            ice_restart: false
         }
     );
 }
@@ -257,5 +261,116 @@ fn info_dtmf_bodies() {
     assert!(
         ringing.ua.send_info_dtmf(0, 1, '1').is_err(),
         "DTMF needs a connected call"
+    );
+}
+
+#[test]
+fn ice_restart_reoffers_with_the_same_direction_and_raises_no_hold_event() {
+    let mut far = Far::new("m9");
+    let mut h = connected(&mut far);
+    h.ua.restart_ice(h.now, 1).unwrap();
+    h.drain();
+    assert_eq!(
+        last_media(&h),
+        MediaCommand::Reoffer {
+            call: 1,
+            direction: Direction::SendRecv,
+            hold: false,
+            ice_restart: true
+        }
+    );
+    assert_eq!(
+        h.ua.restart_ice(h.now, 1),
+        Err(CallError::WrongState("an offer/answer exchange is in progress")),
+        "one exchange at a time"
+    );
+    assert!(
+        h.ua.hold(h.now, 1, true).is_err(),
+        "no hold while the restart is in flight"
+    );
+    h.ua.media_local_sdp(h.now, 1, NEW_SDP);
+    h.drain();
+    let reinvite = h.last().clone();
+    assert_eq!(reinvite.method, Method::Invite);
+    answer_request(&mut h, &reinvite, 200, ANSWER);
+    assert_eq!(h.last().method, Method::Ack);
+    assert_eq!(
+        last_media(&h),
+        MediaCommand::ApplyAnswer {
+            call: 1,
+            sdp: ANSWER.into()
+        }
+    );
+    assert_eq!(call_events(&mut h), [], "an ICE restart is not a hold");
+    // The call is usable as before: hold works next.
+    h.ua.hold(h.now, 1, true).unwrap();
+    h.drain();
+    assert!(matches!(
+        last_media(&h),
+        MediaCommand::Reoffer {
+            hold: true,
+            ice_restart: false,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_refused_ice_restart_rolls_back_quietly() {
+    let mut far = Far::new("m10");
+    let mut h = connected(&mut far);
+    h.ua.restart_ice(h.now, 1).unwrap();
+    h.drain();
+    h.ua.media_local_sdp(h.now, 1, NEW_SDP);
+    h.drain();
+    let reinvite = h.last().clone();
+    answer_request(&mut h, &reinvite, 488, "");
+    assert!(matches!(last_media(&h), MediaCommand::Rollback { hold: false, .. }));
+    assert_eq!(call_events(&mut h), [], "no hold event for a failed restart");
+    assert!(h.seen.logs.iter().any(|l| l.contains("ICE restart failed: 488")));
+}
+
+#[test]
+fn ice_restart_needs_a_connected_call() {
+    let mut h = Harness::new();
+    assert_eq!(h.ua.restart_ice(h.now, 1), Err(CallError::NoSuchCall));
+}
+
+#[test]
+fn ice_failure_restarts_ice_at_most_once_per_ten_seconds() {
+    let mut far = Far::new("m11");
+    let mut h = connected(&mut far);
+    h.ua.media_state(h.now, 1, "ice_connection", "failed");
+    h.drain();
+    assert!(matches!(
+        last_media(&h),
+        MediaCommand::Reoffer { ice_restart: true, .. }
+    ));
+    h.ua.media_local_sdp(h.now, 1, NEW_SDP);
+    h.drain();
+    let reinvite = h.last().clone();
+    answer_request(&mut h, &reinvite, 200, ANSWER);
+    let offers = h
+        .seen
+        .media
+        .iter()
+        .filter(|m| matches!(m, MediaCommand::Reoffer { .. }))
+        .count();
+    h.advance(5_000);
+    h.ua.media_state(h.now, 1, "ice_connection", "failed");
+    h.drain();
+    let again = h
+        .seen
+        .media
+        .iter()
+        .filter(|m| matches!(m, MediaCommand::Reoffer { .. }))
+        .count();
+    assert_eq!(again, offers, "no second restart within 10 s");
+    h.advance(6_000);
+    h.ua.media_state(h.now, 1, "ice_connection", "failed");
+    h.drain();
+    assert!(
+        matches!(last_media(&h), MediaCommand::Reoffer { ice_restart: true, .. }),
+        "a later failure restarts again"
     );
 }

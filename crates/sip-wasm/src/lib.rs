@@ -233,6 +233,15 @@ impl Client {
         Ok(pc.get_stats())
     }
 
+    /// Restarts ICE on the connected call `call` (re-INVITE with new candidates), when the
+    /// network changed under it. The driver also does it by itself when ICE fails.
+    #[wasm_bindgen(js_name = restartIce)]
+    pub fn restart_ice(&self, call: u32) -> Result<(), JsError> {
+        let mut result = Ok(());
+        feed(&self.inner, |ua, now| result = ua.restart_ice(now, call));
+        result.map_err(call_error)
+    }
+
     /// The network may have changed (back online, page visible again): pings an open
     /// connection so a dead one is replaced within 10 s, and reconnects a lost one now
     /// instead of after its backoff.
@@ -483,15 +492,20 @@ fn run_media(inner: &mut Inner, rc: &Handle, cmd: MediaCommand) {
                 }
             });
         }
-        MediaCommand::Reoffer { call, direction, hold } => {
+        MediaCommand::Reoffer {
+            call,
+            direction,
+            hold,
+            ice_restart,
+        } => {
             // The far end on hold must not hear the agent (3.0.10 kept sending the microphone).
-            let pc = open_media(&mut inner.media, call).and_then(|m| {
+            let peer = open_media(&mut inner.media, call).and_then(|m| {
                 m.set_held(hold);
-                m.peer()
+                m.peer().map(|pc| (pc, ice_restart.then(|| m.last_candidate_at())))
             });
-            let Some(pc) = pc else { return };
+            let Some((pc, restart)) = peer else { return };
             wasm_bindgen_futures::spawn_local(async move {
-                let result = renegotiate::reoffer(pc, direction).await;
+                let result = renegotiate::reoffer(pc, direction, restart).await;
                 if let Some(rc) = weak.upgrade() {
                     local_sdp_result(&rc, call, result);
                 }

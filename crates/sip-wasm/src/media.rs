@@ -595,7 +595,7 @@ pub async fn answer_offer(
 }
 
 /// The local description once gathering completed, went quiet, or hit the cap.
-async fn gathered_sdp(pc: &RtcPeerConnection, last_candidate_at: Rc<Cell<f64>>) -> Result<String, String> {
+pub async fn gathered_sdp(pc: &RtcPeerConnection, last_candidate_at: Rc<Cell<f64>>) -> Result<String, String> {
     let started = now_ms();
     loop {
         if pc.ice_gathering_state() == RtcIceGatheringState::Complete {

@@ -1,10 +1,12 @@
 //! Mid-call offer/answer on an existing peer connection: our hold/resume offers, answers to
 //! the far end's re-offers, and rollback. ICE is already running, so no gathering wait.
 
-use crate::media::error_text;
-use js_sys::Reflect;
+use crate::media::{error_text, gathered_sdp};
+use js_sys::{Function, Object, Promise, Reflect};
 use sip_core::sdp::Direction;
-use wasm_bindgen::JsCast;
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     RtcPeerConnection, RtcRtpTransceiver, RtcRtpTransceiverDirection, RtcSdpType, RtcSessionDescriptionInit,
@@ -49,15 +51,40 @@ fn sdp_of(desc: &wasm_bindgen::JsValue) -> String {
         .unwrap_or_default()
 }
 
-/// A new offer with `direction` (hold: sendonly or inactive; resume: sendrecv).
-pub async fn reoffer(pc: RtcPeerConnection, direction: Direction) -> Result<String, String> {
+/// A new offer with `direction` (hold: sendonly or inactive; resume: sendrecv). With
+/// `ice_restart` (the clock of the call's latest candidate), the offer carries new ICE
+/// credentials and waits for the new candidates, as the first offer did (no trickle).
+pub async fn reoffer(
+    pc: RtcPeerConnection,
+    direction: Direction,
+    ice_restart: Option<Rc<Cell<f64>>>,
+) -> Result<String, String> {
     set_direction(&pc, direction);
-    let offer = JsFuture::from(pc.create_offer())
+    let options = Object::new();
+    if ice_restart.is_some() {
+        let _ = Reflect::set(&options, &"iceRestart".into(), &JsValue::TRUE);
+    }
+    // createOffer(options) through Reflect: web-sys would need one more feature for it.
+    let create: Function = Reflect::get(&pc, &"createOffer".into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or("re-offer: RTCPeerConnection.createOffer is missing")?;
+    let promise: Promise = create
+        .call1(&pc, &options)
+        .map_err(|e| format!("re-offer: {}", error_text(&e)))?
+        .unchecked_into();
+    let offer = JsFuture::from(promise)
         .await
         .map_err(|e| format!("re-offer: {}", error_text(&e)))?;
     let sdp = sdp_of(&offer);
+    if let Some(last) = &ice_restart {
+        last.set(0.0); // candidates before the restart do not count
+    }
     set_local(&pc, RtcSdpType::Offer, &sdp).await?;
-    Ok(pc.local_description().map(|d| d.sdp()).unwrap_or(sdp))
+    match ice_restart {
+        Some(last) => gathered_sdp(&pc, last).await,
+        None => Ok(pc.local_description().map(|d| d.sdp()).unwrap_or(sdp)),
+    }
 }
 
 /// Our answer to the far end's re-offer, limited to `direction`.

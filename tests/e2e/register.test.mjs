@@ -180,7 +180,7 @@ describe('registration (Chromium, dist/exotelsdk.js by script tag)', () => {
     await waitBinding(1003, false);
   });
 
-  it("the browser's 'online' event makes the client check its connection at once", T, async () => {
+  it("the browser's 'online' event, and a page visible again after a long while, make the client check its connection at once", T, async () => {
     const page = await ctx.newPage();
     const w = S.watchPage(page);
     opened.push(w);
@@ -198,6 +198,23 @@ describe('registration (Chromium, dist/exotelsdk.js by script tag)', () => {
     });
     // Whatever the offline spell did to the socket, the client ends up registered.
     await S.waitFor(async () => (await statusOf(w, 'n')) === 'registered', { timeout: 20000, message: 'registered after the network came back' });
+
+    // A page hidden for a while (a laptop asleep) checks too when it is visible again. Headless
+    // pages are always visible, so visibility and the wall clock are faked here; the check is real.
+    await page.evaluate(() => {
+      let state = 'hidden';
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+      document.dispatchEvent(new Event('visibilitychange'));
+      const now = Date.now;
+      Date.now = () => now() + 60_000;
+      state = 'visible';
+      document.dispatchEvent(new Event('visibilitychange'));
+      Date.now = now;
+    });
+    await S.waitFor(() => page.evaluate(() => window.logs.some((l) => /^page visible again after \d+ s: checking the connection/.test(l[1]))), {
+      message: 'a long-hidden page checks the connection when visible again',
+    });
+    assert.equal(await statusOf(w, 'n'), 'registered');
     assert.deepEqual(w.pageErrors, []);
   });
 

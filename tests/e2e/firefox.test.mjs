@@ -55,4 +55,51 @@ describe('registration (Firefox ESR)', () => {
       await page.close().catch(() => {});
     }
   });
+
+  it('keep-alive in Firefox: pings every second with keepAliveInterval 1, Kamailio pongs, the flow stays up', { timeout: 60000 }, async () => {
+    const page = await browser.newPage();
+    const w = S.watchPage(page);
+    try {
+      await page.evaluateOnNewDocument(() => {
+        window.frames_ = { pings: 0, pongs: 0 };
+        const send = WebSocket.prototype.send;
+        WebSocket.prototype.send = function (data) {
+          if (data === '\r\n\r\n') window.frames_.pings++;
+          if (!this.__counted) {
+            this.__counted = true;
+            this.addEventListener('message', (e) => {
+              if (e.data === '\r\n') window.frames_.pongs++;
+            });
+          }
+          return send.call(this, data);
+        };
+      });
+      await page.goto(http.url('/tests/e2e/pages/harness.html'));
+      await page.evaluate(
+        (port, pass) => {
+          window.makeClient('f');
+          return window.init('f', { ...window.account('1003', pass, port), keepAliveInterval: 1 });
+        },
+        kam.port,
+        S.USERS[1003],
+      );
+      await page.evaluate(() => window.clients.f.client.DoRegister());
+      await S.waitFor(async () => (await page.evaluate(() => window.eventsOf('f'))).some((e) => e[0] === 'registered'), {
+        timeout: 20000,
+        message: 'registered in Firefox',
+      });
+      const f = await S.waitFor(async () => {
+        const x = await page.evaluate(() => window.frames_);
+        return x.pongs >= 3 && x;
+      }, { timeout: 15000, message: 'three pongs from Kamailio' });
+      assert.ok(f.pings >= f.pongs, JSON.stringify(f));
+      const ev = await page.evaluate(() => window.eventsOf('f'));
+      assert.deepEqual(ev.map((e) => e[0]), ['sent_request', 'registered'], 'the flow stayed up: no re-registration');
+      await page.evaluate(() => window.clients.f.client.UnRegister());
+      await S.waitFor(async () => (await kam.contacts(1003)).length === 0, { message: 'binding of 1003 gone' });
+      assert.deepEqual(w.pageErrors, [], 'no page errors');
+    } finally {
+      await page.close().catch(() => {});
+    }
+  });
 });

@@ -1,10 +1,13 @@
-// The guide-style page (register.html, dist/exotelsdk.js by script tag) in Firefox ESR through
-// puppeteer-core (WebDriver BiDi): register, binding in Kamailio, UnRegister, binding gone.
+// dist/exotelsdk.js in Firefox ESR through puppeteer-core (WebDriver BiDi): the guide-style
+// page registers and unregisters; keep-alive pings get Kamailio's pongs; and the agent page
+// answers a call from a JsSIP far end in Chromium, with RTP both ways and a microphone switch
+// mid-call (Firefox's fake devices; loopback ICE enabled by a pref in support.mjs).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
+import { bundleFarEnd, openFarEnd, waitRtpGrowing } from './farend/driver.mjs';
 
-describe('registration (Firefox ESR)', () => {
+describe('Firefox ESR: registration, keep-alive, a call with a device switch', () => {
   const stack = new S.Stack();
   let http;
   let kam;
@@ -99,6 +102,64 @@ describe('registration (Firefox ESR)', () => {
       await S.waitFor(async () => (await kam.contacts(1003)).length === 0, { message: 'binding of 1003 gone' });
       assert.deepEqual(w.pageErrors, [], 'no page errors');
     } finally {
+      await page.close().catch(() => {});
+    }
+  });
+
+  it('a call in Firefox: a JsSIP far end (Chromium) calls, the Firefox page answers, RTP flows both ways, the microphone switches mid-call, hang-up releases the media', { timeout: 90000 }, async () => {
+    await bundleFarEnd();
+    const chromium = await S.launchChromium(stack, { fakeAudioFile: S.toneWav(1000) });
+    const far = await openFarEnd(chromium, http, kam, 1002);
+    const page = await browser.newPage();
+    const w = S.watchPage(page);
+    try {
+      await page.goto(http.url(`/tests/e2e/pages/agent.html${S.registerQuery(kam, 1001)}`));
+      await page.click('#unlock');
+      await S.waitFor(async () => (await page.evaluate(() => window.regEvents)).some((e) => e[0] === 'registered'), {
+        timeout: 20000,
+        message: 'agent registered in Firefox',
+      });
+      await S.waitFor(async () => (await kam.contacts(1001)).length > 0, { message: 'binding of 1001' });
+      const types = () => page.evaluate(() => window.callEvents.map((e) => e.type));
+      const id = await far.call('sip:1001@127.0.0.1');
+      await S.waitFor(async () => (await types()).includes('ringing'), { message: 'ringing in Firefox' });
+      await page.evaluate(() => window.exWebClient.getCall().Answer());
+      await S.waitFor(async () => (await types()).includes('connected'), { timeout: 20000, message: 'connected in Firefox' });
+      await far.waitEvent(id, 'confirmed');
+      await waitRtpGrowing(() => far.stats(id), 'the far end receives audio from Firefox');
+      await waitRtpGrowing(() => page.evaluate(() => window.rtpStats()), 'Firefox receives audio from the far end');
+
+      // The microphone switch (getUserMedia + replaceTrack) and the output choice, in Firefox.
+      const senderTrack = () =>
+        page.evaluate(() => {
+          const pc = window.__pcs[window.__pcs.length - 1];
+          const s = pc.getSenders().find((x) => x.track && x.track.kind === 'audio');
+          return s && s.track.id;
+        });
+      const before = await senderTrack();
+      const change = (method) =>
+        page.evaluate(
+          (m) => new Promise((resolve) => window.exWebClient[m]('default', (id) => resolve(['ok', id]), (e) => resolve(['error', e.code, e.message]))),
+          method,
+        );
+      assert.deepEqual(await change('changeAudioInputDevice'), ['ok', 'default'], 'changeAudioInputDevice in Firefox');
+      assert.notEqual(await senderTrack(), before, 'the sender carries the new track');
+      await waitRtpGrowing(() => far.stats(id), 'the far end receives audio after the switch');
+      const output = await change('changeAudioOutputDevice');
+      const sinkSupported = await page.evaluate(() => typeof HTMLMediaElement.prototype.setSinkId === 'function');
+      if (sinkSupported) assert.deepEqual(output, ['ok', 'default'], 'changeAudioOutputDevice in Firefox');
+      else assert.equal(output[1], 'notSupported', `without setSinkId: ${JSON.stringify(output)}`);
+
+      await far.hangup(id);
+      await S.waitFor(async () => (await types()).includes('callEnded'), { message: 'callEnded in Firefox' });
+      await S.waitFor(async () => {
+        const m = await page.evaluate(() => window.mediaState());
+        return m.pcs.every((p) => p.connectionState === 'closed') && m.tracks.every((t) => t.readyState === 'ended');
+      }, { timeout: 10000, message: 'Firefox: peer connection closed and microphone released' });
+      assert.deepEqual(w.pageErrors, [], 'no page errors');
+      assert.deepEqual(await far.errors(), [], 'far end: no errors');
+    } finally {
+      await far.stop();
       await page.close().catch(() => {});
     }
   });

@@ -389,6 +389,8 @@ export async function launchFirefox(stack) {
     extraPrefsFirefox: {
       'media.navigator.streams.fake': true,
       'media.navigator.permission.disabled': true,
+      // Calls between two browsers on this machine: Firefox leaves loopback out of ICE otherwise.
+      'media.peerconnection.ice.loopback': true,
       'network.captive-portal-service.enabled': false,
       'app.update.enabled': false,
       'datareporting.healthreport.uploadEnabled': false,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (what `make bench` runs, after `make dist`): prints bundle sizes, time to
-# 'registered' in Chromium against a private local Kamailio, and memory held by the SDK.
+# 'registered' in Chromium against a private local Kamailio, memory held by the SDK, call and
+# in-call timings, and the SIP parser's ns per message over ../shared/sip-corpus.
 # Numbers only, no pass/fail; exits non-zero only when the measurement itself could not run.
 #   BENCH_RUNS=N bash tests/run-bench.sh   (default 7 runs per timing)
 set -Eeuo pipefail
@@ -14,4 +15,7 @@ for tool in gzip brotli kamailio kamcmd; do
   command -v "$tool" >/dev/null || die "$tool not installed (run scripts/setup.sh)"
 done
 mkdir -p tests/.run
-exec node tests/bench/bench.mjs
+node tests/bench/bench.mjs
+echo
+CORPUS=${CORPUS:-$ROOT/../shared/sip-corpus}
+cargo run -q --release -p sip-core --example parse_bench -- "$CORPUS"

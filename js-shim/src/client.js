@@ -56,6 +56,9 @@ function normaliseAccount(info) {
     // Ours: upper bound of the keep-alive ping interval in seconds (default 30, 0 = off);
     // checked in initWebrtc.
     keepAliveInterval: info.keepAliveInterval === undefined || info.keepAliveInterval === null ? undefined : Number(info.keepAliveInterval),
+    // Ours: the transport parameter of our Contact, 'ws' or 'wss' (default: the WebSocket's
+    // scheme, which for wss matches what 3.0.10 sends). Checked in initWebrtc.
+    contactTransport: str(info.contactTransport).toLowerCase() || undefined,
     // Ours: how sendDTMF sends, 'rfc4733' (RTP, default; SIP INFO if the far end lacks
     // telephone-event) or 'info' (always SIP INFO, as 3.0.10). Checked in initWebrtc.
     dtmfMode: str(info.dtmfMode).toLowerCase() || 'rfc4733',
@@ -69,6 +72,7 @@ function validate(info, registerCb) {
   }
   if (!info.secret) return 'sipAccountInfo.secret is missing or empty';
   if (!isFn(registerCb)) return 'RegisterEventCallBack must be a function';
+  if (info.contactTransport !== undefined && !['ws', 'wss'].includes(info.contactTransport)) return "sipAccountInfo.contactTransport must be 'ws' or 'wss'";
   const ka = info.keepAliveInterval;
   if (ka !== undefined && !(Number.isFinite(ka) && ka >= 0)) return 'sipAccountInfo.keepAliveInterval must be a number of seconds >= 0 (0 turns keep-alive off)';
   return null;

@@ -55,6 +55,11 @@ export interface SipAccountInfo {
    * pong timeout); default 30, 0 turns it off. A registrar's Flow-Timer takes precedence.
    */
   keepAliveInterval?: number;
+  /**
+   * Ours: the `transport` parameter of our Contact. Default: the WebSocket's scheme ('wss' for
+   * wss://, what 3.0.10 sends; 'ws' for ws://). 'ws' is RFC 7118's only defined value.
+   */
+  contactTransport?: 'ws' | 'wss';
   [other: string]: unknown;
 }
 

@@ -218,6 +218,28 @@ describe('registration (Chromium, dist/exotelsdk.js by script tag)', () => {
     assert.deepEqual(w.pageErrors, []);
   });
 
+  it("contactTransport: 'wss' puts transport=wss in the binding (what 3.0.10 sends Exotel); a bad value is refused", T, async () => {
+    const w = await open(HARNESS);
+    const ok = await w.page.evaluate(([port, pass]) => {
+      window.makeClient('c');
+      return window.init('c', { ...window.account('1004', pass, port), contactTransport: 'wss' });
+    }, [kam.port, S.USERS[1004]]);
+    assert.equal(ok, true);
+    await w.page.evaluate(() => window.clients.c.client.DoRegister());
+    await waitEvent(w, 'registered', 'c');
+    const contacts = await waitBinding(1004, true);
+    assert.match(contacts[0].address, /;transport=wss/i, JSON.stringify(contacts));
+    const bad = await w.page.evaluate(([port, pass]) => {
+      window.makeClient('d');
+      return window.init('d', { ...window.account('1003', pass, port), contactTransport: 'udp' });
+    }, [kam.port, S.USERS[1003]]);
+    assert.equal(bad, false, "contactTransport 'udp' is refused");
+    const logs = await w.page.evaluate(() => window.logs.map((l) => l[1]));
+    assert.ok(logs.some((m) => m.includes("sipAccountInfo.contactTransport must be 'ws' or 'wss'")));
+    await w.page.evaluate(() => window.clients.c.client.UnRegister());
+    await waitBinding(1004, false);
+  });
+
   it('wrong password: terminated, never registered, no binding', T, async () => {
     const w = await open(guidePage(1003, WRONG_PASSWORD));
     const events = await waitEvent(w, 'terminated');

@@ -76,6 +76,9 @@ pub(crate) struct Local {
     pub via_host: String,
     pub instance: String,
     pub user_agent: &'static str,
+    /// Our Contact's `transport` parameter: "wss" on a wss:// link (what exotelsdk.js has sent
+    /// Exotel since 3.0.6), "ws" otherwise; `set_contact_transport` chooses RFC 7118's "ws".
+    pub contact_transport: &'static str,
 }
 
 impl Local {
@@ -85,7 +88,10 @@ impl Local {
 
     /// Contact for dialogs (180/200 to an INVITE).
     pub fn contact_uri(&self) -> String {
-        format!("<sip:{}@{};transport=ws>", self.contact_user, self.via_host)
+        format!(
+            "<sip:{}@{};transport={}>",
+            self.contact_user, self.via_host, self.contact_transport
+        )
     }
 
     pub fn via(&self, account: &Account, branch: &str) -> String {
@@ -98,9 +104,10 @@ impl Local {
 
     pub fn contact(&self) -> String {
         format!(
-            "<sip:{}@{};transport=ws>;+sip.instance=\"{}\"",
+            "<sip:{}@{};transport={}>;+sip.instance=\"{}\"",
             self.contact_user,
             self.via_host,
+            self.contact_transport,
             self.instance_urn()
         )
     }
@@ -181,6 +188,7 @@ impl UserAgent {
             via_host: format!("{}.invalid", rng.token(12)),
             instance: rng.uuid(),
             user_agent: USER_AGENT,
+            contact_transport: if account.via_transport() == "WSS" { "wss" } else { "ws" },
         };
         let registration = Registration::new(rng.token(20), rng.token(10));
         let to_tag = rng.token(10);
@@ -244,6 +252,16 @@ impl UserAgent {
 
     pub fn unregister(&mut self, now: u64) {
         self.with_registration(now, |r, ctx| r.unregister(ctx));
+    }
+
+    /// The `transport` parameter of our Contact: "ws" (RFC 7118 §5.2 defines only that value)
+    /// or "wss". Anything else is ignored. Takes effect from the next request.
+    pub fn set_contact_transport(&mut self, transport: &str) {
+        match transport {
+            "ws" => self.local.contact_transport = "ws",
+            "wss" => self.local.contact_transport = "wss",
+            _ => {}
+        }
     }
 
     /// Upper bound of the keep-alive ping interval in ms (default 30 s; 0 turns pings off).

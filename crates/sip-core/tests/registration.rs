@@ -284,3 +284,34 @@ fn options_is_answered_and_unknown_methods_get_501() {
     assert!(sent[0].starts_with("SIP/2.0 200 OK\r\n"), "{}", sent[0]);
     assert!(sent[0].contains("To: <sip:x@h>;tag="));
 }
+
+#[test]
+fn contact_transport_follows_the_websocket_scheme_and_can_be_set_to_ws() {
+    // The harness account is wss://: Contact says transport=wss, as exotelsdk.js has since 3.0.6.
+    let mut h = Harness::new();
+    h.register();
+    h.open();
+    let contact = h.last().headers.get("Contact").unwrap().to_string();
+    assert!(contact.contains(".invalid;transport=wss>"), "{contact}");
+
+    let mut h = Harness::new();
+    h.ua.set_contact_transport("ws");
+    h.ua.set_contact_transport("udp"); // not a WebSocket transport: ignored
+    h.register();
+    h.open();
+    let contact = h.last().headers.get("Contact").unwrap().to_string();
+    assert!(contact.contains(".invalid;transport=ws>"), "{contact}");
+
+    let mut ws = account();
+    ws.ws_url = "ws://127.0.0.1:5066/ws".into();
+    let mut ua = sip_core::UserAgent::new(ws, 1);
+    ua.register(0);
+    ua.handle_transport_open(1);
+    let sent: Vec<String> = std::iter::from_fn(|| ua.poll_output())
+        .filter_map(|o| match o {
+            sip_core::Output::Send(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    assert!(sent.iter().any(|t| t.contains(".invalid;transport=ws>")), "{sent:?}");
+}

@@ -6,7 +6,7 @@ use js_sys::Reflect;
 use sip_core::{websocket_url, Account};
 use wasm_bindgen::JsValue;
 
-fn field(obj: &JsValue, name: &str) -> Option<String> {
+pub fn field(obj: &JsValue, name: &str) -> Option<String> {
     Reflect::get(obj, &JsValue::from_str(name))
         .ok()
         .and_then(|v| v.as_string())

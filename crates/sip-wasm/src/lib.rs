@@ -70,10 +70,14 @@ impl Client {
     pub fn new(account: JsValue, on_event: js_sys::Function) -> Result<Client, JsError> {
         let settings = Rc::new(config::media_settings_from_js(&account));
         let keepalive_ms = config::keepalive_ms_from_js(&account);
+        let contact_transport = config::field(&account, "contactTransport");
         let account = config::account_from_js(&account, env::page_is_https()).map_err(|e| JsError::new(&e))?;
         let mut ua = UserAgent::new(account, env::random_seed());
         if let Some(ms) = keepalive_ms {
             ua.set_keepalive_interval(0, ms);
+        }
+        if let Some(t) = contact_transport {
+            ua.set_contact_transport(&t);
         }
         let core = Inner {
             ua,

@@ -7,16 +7,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
-import { waitBinding as waitKamBinding, callEvents, types } from './agent.mjs';
+import { callEvents, types } from './agent.mjs';
 import { waitRtpGrowing } from './farend/driver.mjs';
 import * as R from './rig.mjs';
-import { agentStats, waitTone, waitAudible, checkMediaReleased, waitCallEventFrom as waitCallEvent } from './rig.mjs';
+import { agentStats, answer, details, sessionStates, waitTone, waitAudible, checkMediaReleased, waitCallEventFrom as waitCallEvent } from './rig.mjs';
 
 const T = { timeout: 90000 };
 const AGENT = '1001';
 const TARGET = `sip:${AGENT}@127.0.0.1`;
 
 const rig = R.callRig('calls');
+const { far, waitBinding, checkPageErrors } = rig;
 
 describe('incoming calls (Chromium, dist/exotelsdk.js by script tag, JsSIP far end)', () => {
   it('harness: JsSIP 1002 calls JsSIP 1003 through Kamailio, audio flows both ways', T, async () => {
@@ -230,14 +231,6 @@ describe('incoming calls (Chromium, dist/exotelsdk.js by script tag, JsSIP far e
 function openAgent(user = AGENT) {
   return rig.openAgent({ user });
 }
-
-const far = (user, ctx) => rig.far(user, ctx);
-const waitBinding = (user) => waitKamBinding(rig.kam, user);
-const checkPageErrors = () => R.checkPageErrors(rig.opened);
-
-const sessionStates = (o) => o.page.evaluate(() => window.sessionEvents.map((e) => e[0]));
-const details = (o) => o.page.evaluate(() => JSON.parse(JSON.stringify(window.exWebClient.getCall().callDetails())));
-const answer = (o) => o.page.evaluate(() => window.exWebClient.getCall().Answer());
 
 /** callDetails() of an incoming call from the INVITE of the far end. */
 function checkIncomingDetails(d, { sid, callId, from }) {

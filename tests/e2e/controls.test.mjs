@@ -12,14 +12,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
-import { waitBinding as waitKamBinding } from './agent.mjs';
 import { waitRtpGrowing } from './farend/driver.mjs';
 import * as R from './rig.mjs';
-import { agentStats, waitCallEventCount as waitCallEvent, waitLevel, waitAudible } from './rig.mjs';
+import { agentStats, callMethod, hasLog, logsOf, muteEvents, sendTracksEnabled, waitCallEventCount as waitCallEvent, waitLevel, waitAudible } from './rig.mjs';
 
 const T = { timeout: 120000 };
 const AGENT = '1001';
 const rig = R.callRig('controls');
+const { far, waitBinding, checkPageErrors } = rig;
 
 // Runs in the agent page before its scripts: the rig's recorders, and the DTMF tones seen by
 // instrumented RTCDTMFSenders.
@@ -347,27 +347,8 @@ function openAgent(user = AGENT) {
   return rig.openAgent({ user, init: `(${R.instrument})();(${instrument})();` });
 }
 
-const far = (user, ctx) => rig.far(user, ctx);
-const waitBinding = (user) => waitKamBinding(rig.kam, user);
-const checkPageErrors = () => R.checkPageErrors(rig.opened);
-
 /** The far end calls the agent (call number `round`, from 0), which answers; returns the far call id once audio flows. */
 const connect = (agent, f, round = 0) => R.connect(agent, f, { callSid: `CA-controls-${round}`, label: `call ${round}` });
-
-const logsOf = (o) => o.page.evaluate(() => window.logs.slice());
-const callMethod = (o, name) => o.page.evaluate((n) => window.exWebClient.getCall()[n](), name);
-const muteEvents = (o) => o.page.evaluate(() => window.sessionEvents.map((e) => e[0]).filter((s) => s === 'muted' || s === 'unmuted'));
-
-async function hasLog(o, type, re) {
-  return (await logsOf(o)).some(([t, m]) => t === type && re.test(m));
-}
-
-/** `enabled` of the audio track of every sender of the newest RTCPeerConnection. */
-const sendTracksEnabled = (o) =>
-  o.page.evaluate(() => {
-    const pc = window.__pcs[window.__pcs.length - 1];
-    return pc.getSenders().filter((s) => s.track && s.track.kind === 'audio').map((s) => s.track.enabled);
-  });
 
 /** Waits until the instrumented RTCDTMFSender has played exactly `want` (the '' end markers dropped). */
 async function waitDtmf(o, want, what) {

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import * as S from './support.mjs';
 import { waitRtpGrowing } from './farend/driver.mjs';
 import * as R from './rig.mjs';
-import { callRig, instrument, agentStats, waitCallEventCount as waitCallEvent, waitLevel, checkPageErrors } from './rig.mjs';
+import { callRig, instrument, agentStats, waitCallEventCount as waitCallEvent, waitLevel } from './rig.mjs';
 
 const T = { timeout: 120000 };
 const AGENT = '1001';
@@ -39,8 +39,7 @@ function pluggable() {
 
 describe('audio devices (Chromium fake devices, dist/exotelsdk.js by script tag, JsSIP far end)', () => {
   const rig = callRig('devices');
-  const far = (user) => rig.far(user);
-  const checkErrors = () => checkPageErrors(rig.opened);
+  const { far, checkPageErrors: checkErrors } = rig;
 
   function openAgent({ init, hide } = {}) {
     const script = `(${instrument.toString()})();(${pluggable.toString()})();${init ? `(${init.toString()})();` : ''}`;
@@ -288,7 +287,8 @@ describe('audio devices (Chromium fake devices, dist/exotelsdk.js by script tag,
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-const connect = (agent, f) => R.connect(agent, f);
+/** The far end calls the agent, which answers; returns the far call id once RTP flows both ways. */
+const connect = (agent, f) => R.connect(agent, f, { waitConnected: false });
 
 /** Ids of the page's fake devices (as enumerateDevices shows them now). */
 function devices(o) {

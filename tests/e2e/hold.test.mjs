@@ -9,22 +9,23 @@
 //   - media: RTP that stops or flows (getStats packet counters on both pages) and, for privacy,
 //     the far end's inbound audioLevel from us: the agent's microphone must not be heard while
 //     the far end is on hold (3.0.10 kept sending it).
-// The agent page records every RTCPeerConnection and microphone track before the SDK loads; this
-// file adds an init script that records unhandled rejections.
+// The agent page records every RTCPeerConnection and microphone track before the SDK loads; the
+// rig's init script (rig.mjs instrument) adds unhandled rejections and played media elements.
 // Every wait is a bounded poll; no assertion depends on how long something took.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
-import { waitBinding as waitKamBinding, callEvents } from './agent.mjs';
+import { callEvents } from './agent.mjs';
 import { waitRtpGrowing } from './farend/driver.mjs';
 import * as R from './rig.mjs';
-import { SILENT, agentStats, countOf, farIncoming, checkMediaReleased, waitCallEventCount as waitCallEvent, waitLevel, waitAudible } from './rig.mjs';
+import { SILENT, agentStats, callMethod, details, hasLog, logsOf, muteEvents, sendTracksEnabled, sessionStates, countOf, farIncoming, checkMediaReleased, waitCallEventCount as waitCallEvent, waitLevel, waitAudible } from './rig.mjs';
 
 const T = { timeout: 120000 };
 const AGENT = '1001';
 const FAR = '1002';
 const TARGET = `sip:${AGENT}@127.0.0.1`;
 const rig = R.callRig('hold');
+const { far, waitBinding, checkPageErrors } = rig;
 
 describe('hold (Chromium, dist/exotelsdk.js by script tag, JsSIP far end)', () => {
   for (const direction of ['incoming', 'outgoing']) {
@@ -309,10 +310,6 @@ function openAgent(user = AGENT) {
   return rig.openAgent({ user, init: R.instrument });
 }
 
-const far = (user, ctx) => rig.far(user, ctx);
-const waitBinding = (user) => waitKamBinding(rig.kam, user);
-const checkPageErrors = () => R.checkPageErrors(rig.opened);
-
 /** The far end calls the agent (call number `round`, from 0), which answers; returns the far call id once audio flows. */
 const connect = (agent, f, round = 0) => R.connect(agent, f, { callSid: `CA-hold-${round}`, label: `call ${round}` });
 
@@ -331,23 +328,7 @@ async function connectOutgoing(agent, f) {
 }
 
 const callTypes = async (o) => (await callEvents(o)).map((e) => e.type);
-const logsOf = (o) => o.page.evaluate(() => window.logs.slice());
-const details = (o) => o.page.evaluate(() => JSON.parse(JSON.stringify(window.exWebClient.getCall().callDetails())));
-const callMethod = (o, name) => o.page.evaluate((n) => window.exWebClient.getCall()[n](), name);
-const sessionStates = (o) => o.page.evaluate(() => window.sessionEvents.map((e) => e[0]));
 const holdEvents = async (o) => (await sessionStates(o)).filter((s) => /^holdunhold_/.test(s));
-const muteEvents = async (o) => (await sessionStates(o)).filter((s) => s === 'muted' || s === 'unmuted');
-
-async function hasLog(o, type, re) {
-  return (await logsOf(o)).some(([t, m]) => t === type && re.test(m));
-}
-
-/** `enabled` of the audio track of every sender of the newest RTCPeerConnection. */
-const sendTracksEnabled = (o) =>
-  o.page.evaluate(() => {
-    const pc = window.__pcs[window.__pcs.length - 1];
-    return pc.getSenders().filter((s) => s.track && s.track.kind === 'audio').map((s) => s.track.enabled);
-  });
 
 /** Waits for the `n`th SessionCallback `state`; fails at once on an unexpected 'holdunhold_failed'. */
 async function waitSession(o, state, n, what, timeout = 15000) {

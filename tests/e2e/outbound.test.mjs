@@ -8,16 +8,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
-import { waitBinding as waitKamBinding, callEvents, types } from './agent.mjs';
+import { callEvents, types } from './agent.mjs';
 import { waitRtpGrowing } from './farend/driver.mjs';
 import * as R from './rig.mjs';
-import { agentStats, tonePlaying, farIncoming, waitTone, waitAudible, checkMediaReleased, waitCallEventFrom as waitCallEvent } from './rig.mjs';
+import { agentStats, answer, details, sessionStates, tonePlaying, farIncoming, waitTone, waitAudible, checkMediaReleased, waitCallEventFrom as waitCallEvent } from './rig.mjs';
 
 const T = { timeout: 90000 };
 const AGENT = '1001';
 const FAR = '1002';
 
 const rig = R.callRig('outbound');
+const { far, waitBinding, checkPageErrors } = rig;
 
 describe('outgoing calls (makeCall; Chromium, dist/exotelsdk.js by script tag, JsSIP far end)', () => {
   for (const who of ['local', 'remote']) {
@@ -313,15 +314,8 @@ function openAgent(user = AGENT, ctx = rig.ours) {
   return rig.openAgent({ user, ctx });
 }
 
-const far = (user, ctx) => rig.far(user, ctx);
-const waitBinding = (user) => waitKamBinding(rig.kam, user);
-const checkPageErrors = () => R.checkPageErrors(rig.opened);
-
 const farFrom = (f, id) => f.page.evaluate((i) => window.far.calls[i].from, id);
 const dial = (o, target) => o.page.evaluate((t) => window.exWebClient.makeCall(t), target);
-const sessionStates = (o) => o.page.evaluate(() => window.sessionEvents.map((e) => e[0]));
-const details = (o) => o.page.evaluate(() => JSON.parse(JSON.stringify(window.exWebClient.getCall().callDetails())));
-const answer = (o) => o.page.evaluate(() => window.exWebClient.getCall().Answer());
 
 /** Every event of our outgoing call: phone = our user, callObj = getCall(), direction outgoing. */
 function checkOutgoingEvents(evs, user = AGENT) {

@@ -1,12 +1,12 @@
 // The rig the call tests share: a static HTTP server, a private Kamailio, one Chromium for the
 // SDK pages (440 Hz fake microphone) and one for the JsSIP far ends (1 kHz), started once per
 // file; after each test every far end is stopped, every page closed and Kamailio's bindings
-// cleared, so a failed test leaves nothing (no fork) for the next. Plus the waits and checks
-// those files use alike.
+// cleared, so a failed test leaves nothing (no fork) for the next. Plus the page readers, waits
+// and checks those files use alike.
 import { before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
-import { openAgentPage, callEvents, types } from './agent.mjs';
+import { openAgentPage, waitBinding, callEvents, types } from './agent.mjs';
 import { bundleFarEnd, openFarEnd, waitRtpGrowing } from './farend/driver.mjs';
 
 /** audioLevel (far end's inbound peak meter) of a silenced microphone, and of an audible one. */
@@ -15,8 +15,8 @@ export const AUDIBLE = 0.01;
 
 /**
  * Registers the file's hooks and returns the rig: { stack, http, kam, ours, theirs, opened,
- * openAgent({user, init, query}), far(user, ctx) }. `opened` lists { w, far? } of the running
- * test; the hooks close them.
+ * openAgent({user, init, query, ctx}), far(user, ctx), waitBinding(user), checkPageErrors() }.
+ * `opened` lists { w, far? } of the running test; the hooks close them.
  */
 export function callRig(name) {
   const rig = { stack: new S.Stack(), http: null, kam: null, ours: null, theirs: null, opened: [] };
@@ -41,6 +41,8 @@ export function callRig(name) {
     rig.opened.push({ w: f.w, far: f });
     return f;
   };
+  rig.waitBinding = (user) => waitBinding(rig.kam, user);
+  rig.checkPageErrors = () => checkPageErrors(rig.opened);
   return rig;
 }
 
@@ -59,6 +61,23 @@ export function instrument() {
 }
 
 export const agentStats = (o) => o.page.evaluate(() => window.rtpStats());
+export const answer = (o) => o.page.evaluate(() => window.exWebClient.getCall().Answer());
+export const callMethod = (o, name) => o.page.evaluate((n) => window.exWebClient.getCall()[n](), name);
+export const details = (o) => o.page.evaluate(() => JSON.parse(JSON.stringify(window.exWebClient.getCall().callDetails())));
+export const sessionStates = (o) => o.page.evaluate(() => window.sessionEvents.map((e) => e[0]));
+export const muteEvents = async (o) => (await sessionStates(o)).filter((s) => s === 'muted' || s === 'unmuted');
+export const logsOf = (o) => o.page.evaluate(() => window.logs.slice());
+
+export async function hasLog(o, type, re) {
+  return (await logsOf(o)).some(([t, m]) => t === type && re.test(m));
+}
+
+/** `enabled` of the audio track of every sender of the newest RTCPeerConnection. */
+export const sendTracksEnabled = (o) =>
+  o.page.evaluate(() => {
+    const pc = window.__pcs[window.__pcs.length - 1];
+    return pc.getSenders().filter((s) => s.track && s.track.kind === 'audio').map((s) => s.track.enabled);
+  });
 
 export const tonePlaying = (o, name) => o.page.evaluate((n) => window.exotelSDK.__tones.isTonePlaying(n), name);
 
@@ -110,17 +129,20 @@ export function waitAudible(sample, what, timeout = 15000) {
 /**
  * Far end `f` calls the agent page `agent` (sip:<agent.user>@127.0.0.1, X-Exotel-Callsid
  * `callSid` when given), which answers; returns the far call id once RTP flows both ways.
+ * `waitConnected: false` skips the wait for the agent's 'connected' call event; `label`
+ * prefixes the RTP wait messages.
  */
-export async function connect(agent, f, { callSid, label = 'call' } = {}) {
+export async function connect(agent, f, { callSid, label, waitConnected = true } = {}) {
+  const at = (what) => (label ? `${label}: ${what}` : what);
   const ringing = await countOf(agent, 'ringing');
   const connected = await countOf(agent, 'connected');
   const id = await f.call(`sip:${agent.user}@127.0.0.1`, callSid ? { callSid } : {});
   await waitCallEventCount(agent, 'ringing', ringing + 1);
-  await agent.page.evaluate(() => window.exWebClient.getCall().Answer());
-  await waitCallEventCount(agent, 'connected', connected + 1);
+  await answer(agent);
+  if (waitConnected) await waitCallEventCount(agent, 'connected', connected + 1);
   await f.waitEvent(id, 'confirmed');
-  await waitRtpGrowing(() => agentStats(agent), `${label}: SDK page`);
-  await waitRtpGrowing(() => f.stats(id), `${label}: far end`);
+  await waitRtpGrowing(() => agentStats(agent), at('SDK page'));
+  await waitRtpGrowing(() => f.stats(id), at('far end'));
   return id;
 }
 

@@ -219,3 +219,28 @@ fn digest_vectors_hold_in_the_wasm_build() {
     );
     assert_eq!(long, "97f7342e118540459406a034447d455344513d32d8e64cfcc252e3a576d73965");
 }
+
+#[wasm_bindgen_test]
+async fn device_and_media_calls_without_a_call_fail_cleanly_or_wait_for_the_next_call() {
+    let (on_event, _log) = recorder(|_| {});
+    let client = Client::new(account("9", "1001", "pass1001"), on_event).unwrap();
+    // No call: both device choices are stored for the next call (false = not switched now).
+    let input = wasm_bindgen_futures::JsFuture::from(client.set_input_device("some-device".into()))
+        .await
+        .unwrap();
+    assert_eq!(input.as_bool(), Some(false));
+    match client.set_output_device("") {
+        // Browsers with setSinkId: an empty join, resolved; without: a clear error at once.
+        Ok(p) => assert!(wasm_bindgen_futures::JsFuture::from(p).await.is_ok()),
+        Err(e) => {
+            let msg = JsValue::from(e).as_string().unwrap_or_default();
+            assert!(msg.is_empty() || msg.contains("setSinkId"), "{msg}");
+        }
+    }
+    // Per-call operations on a call that does not exist are errors, never panics.
+    assert!(client.call_stats(7).is_err());
+    assert!(client.restart_ice(7).is_err());
+    assert!(client.set_muted(7, true).is_err());
+    client.check_link(); // link down, nothing registered: nothing to do
+    client.dispose();
+}

@@ -126,8 +126,16 @@ async function switchTo(client, which, id) {
   const core = client._core;
   if (core) {
     try {
-      live = await (which === 'input' ? core.setInputDevice(id) : core.setOutputDevice(id));
+      live = await (which === 'input' ? core.setInputDevice(id) : core.setOutputDevice(id).then((joined) => joined.length > 0));
     } catch (err) {
+      // The driver stores an output choice before setSinkId settles: put the previous one back.
+      if (which === 'output') {
+        try {
+          core.setOutputDevice(st.output).catch(() => {});
+        } catch (_) {
+          /* the previous choice is kept by the call in progress anyway */
+        }
+      }
       throw new DeviceError('deviceChangeFailed', `cannot use ${KINDS[which]} device '${id}': ${errorText(err)}`);
     }
   }

@@ -142,8 +142,28 @@ describe('audio devices (Chromium fake devices, dist/exotelsdk.js by script tag,
     const r = await change(agent, 'Output', 'no-such-speaker');
     assert.equal(r.code, 'deviceIdNotFound', JSON.stringify(r));
     assert.equal((await sinkIds(agent))[0], '', 'a failed change leaves the call audio alone');
+
+    // A listed speaker that refuses (fault injection: its setSinkId rejects, as for a device
+    // that went away between the list and the switch): onError, and the next call keeps the
+    // previous choice instead of trying the broken one.
+    await agent.page.evaluate((bad) => {
+      const set = HTMLMediaElement.prototype.setSinkId;
+      HTMLMediaElement.prototype.setSinkId = function (id) {
+        return id === bad ? Promise.reject(new DOMException('Requested device not found', 'NotFoundError')) : set.call(this, id);
+      };
+    }, dev.out1);
+    const refused = await change(agent, 'Output', dev.out1);
+    assert.equal(refused.code, 'deviceChangeFailed', JSON.stringify(refused));
+    assert.match(refused.message, /Requested device not found/);
+    assert.equal(await agent.page.evaluate(() => window.exWebClient.getAudioDevices().output), 'default', 'the choice stays the previous one');
     await f.hangup(id);
     await waitCallEvent(agent, 'terminated');
+    const id2 = await connect(agent, f);
+    assert.equal((await sinkIds(agent))[0], '', 'the next call plays on the previous choice (default)');
+    const logs = await agent.page.evaluate(() => window.logs.map((l) => l[1]));
+    assert.ok(!logs.some((m) => m.includes('call audio stays on the default output')), 'the broken device was not tried again');
+    await f.hangup(id2);
+    await waitCallEvent(agent, 'terminated', 2);
     await checkErrors();
   });
 

@@ -126,16 +126,8 @@ async function switchTo(client, which, id) {
   const core = client._core;
   if (core) {
     try {
-      live = await (which === 'input' ? core.setInputDevice(id) : core.setOutputDevice(id).then((joined) => joined.length > 0));
+      live = await (which === 'input' ? core.setInputDevice(id) : core.setOutputDevice(id));
     } catch (err) {
-      // The driver stores an output choice before setSinkId settles: put the previous one back.
-      if (which === 'output') {
-        try {
-          core.setOutputDevice(st.output).catch(() => {});
-        } catch (_) {
-          /* the previous choice is kept by the call in progress anyway */
-        }
-      }
       throw new DeviceError('deviceChangeFailed', `cannot use ${KINDS[which]} device '${id}': ${errorText(err)}`);
     }
   }
@@ -232,19 +224,30 @@ async function onDeviceChange(client, st, event) {
       logger.info('audio devices: the output cannot follow (no HTMLMediaElement.setSinkId); the system default plays');
       continue;
     }
-    await enqueue(st, async () => {
-      try {
-        const live = await switchTo(client, which, target);
-        st.pinned[which] = false;
-        const reported = ALIASES.has(target) ? realDefault(now, KINDS[which]) : target;
-        logger.info(`audio devices: ${KINDS[which]} switched to '${reported}'${live ? ' (the call switched)' : ''}`);
-        const cb = which === 'input' ? st.inCb : st.outCb;
-        if (isFn(cb)) client._safe(which === 'input' ? 'audioInputDeviceChangeCallback' : 'audioOutputDeviceChangeCallback', cb, [reported]);
-      } catch (err) {
-        logger.warn(`audio devices: automatic switch of the ${KINDS[which]} to '${target}' failed: ${errorText(err)}`);
-      }
-    });
+    await follow(client, st, which, target, (err) =>
+      logger.warn(`audio devices: automatic switch of the ${KINDS[which]} to '${target}' failed: ${errorText(err)}`),
+    );
   }
+}
+
+/**
+ * A switch the SDK makes by itself (not the app's choice, so it pins nothing), reported
+ * through the app's device callback with the real device behind an alias; `onFail(err)` says
+ * why it could not.
+ */
+function follow(client, st, which, target, onFail) {
+  return enqueue(st, async () => {
+    try {
+      const live = await switchTo(client, which, target);
+      st.pinned[which] = false;
+      const reported = ALIASES.has(target) ? realDefault(await listDevices(), KINDS[which]) : target;
+      logger.info(`audio devices: ${KINDS[which]} switched to '${reported}'${live ? ' (the call switched)' : ''}`);
+      const cb = which === 'input' ? st.inCb : st.outCb;
+      if (isFn(cb)) client._safe(which === 'input' ? 'audioInputDeviceChangeCallback' : 'audioOutputDeviceChangeCallback', cb, [reported]);
+    } catch (err) {
+      onFail(err);
+    }
+  });
 }
 
 /**
@@ -258,17 +261,9 @@ function onMicEnded(client, st) {
     return;
   }
   logger.warn('audio devices: the microphone of the call stopped (unplugged?); switching to the default microphone');
-  enqueue(st, async () => {
-    try {
-      await switchTo(client, 'input', 'default');
-      st.pinned.input = false;
-      const reported = realDefault(await listDevices(), KINDS.input);
-      logger.info(`audio devices: audioinput switched to '${reported}' (the call switched)`);
-      if (isFn(st.inCb)) client._safe('audioInputDeviceChangeCallback', st.inCb, [reported]);
-    } catch (err) {
-      logger.error(`audio devices: no microphone to replace the one that stopped; the far end hears silence: ${errorText(err)}`);
-    }
-  });
+  follow(client, st, 'input', 'default', (err) =>
+    logger.error(`audio devices: no microphone to replace the one that stopped; the far end hears silence: ${errorText(err)}`),
+  );
 }
 
 /** Listens to devicechange while automatic handling or an onDeviceChangeCallback wants it. */

@@ -63,20 +63,7 @@ describe('Firefox ESR: registration, keep-alive, a call with a device switch', (
     const page = await browser.newPage();
     const w = S.watchPage(page);
     try {
-      await page.evaluateOnNewDocument(() => {
-        window.frames_ = { pings: 0, pongs: 0 };
-        const send = WebSocket.prototype.send;
-        WebSocket.prototype.send = function (data) {
-          if (data === '\r\n\r\n') window.frames_.pings++;
-          if (!this.__counted) {
-            this.__counted = true;
-            this.addEventListener('message', (e) => {
-              if (e.data === '\r\n') window.frames_.pongs++;
-            });
-          }
-          return send.call(this, data);
-        };
-      });
+      await page.evaluateOnNewDocument(S.countKeepAliveFrames);
       await page.goto(http.url('/tests/e2e/pages/harness.html'));
       await page.evaluate(
         (port, pass) => {

@@ -135,20 +135,7 @@ describe('registration (Chromium, dist/exotelsdk.js by script tag)', () => {
     const page = await ctx.newPage();
     const w = S.watchPage(page);
     opened.push(w);
-    await page.addInitScript(() => {
-      window.frames_ = { pings: 0, pongs: 0 };
-      const send = WebSocket.prototype.send;
-      WebSocket.prototype.send = function (data) {
-        if (data === '\r\n\r\n') window.frames_.pings++;
-        if (!this.__counted) {
-          this.__counted = true;
-          this.addEventListener('message', (e) => {
-            if (e.data === '\r\n') window.frames_.pongs++;
-          });
-        }
-        return send.call(this, data);
-      };
-    });
+    await page.addInitScript(S.countKeepAliveFrames);
     await page.goto(http.url(HARNESS));
     await page.evaluate(([port, pass]) => {
       window.makeClient('k');

@@ -418,6 +418,26 @@ export function watchPage(page) {
   return w;
 }
 
+/**
+ * Runs in a page before its scripts (addInitScript / evaluateOnNewDocument): counts the
+ * keep-alive frames of every WebSocket, window.frames_ = { pings (CRLFCRLF sent), pongs (CRLF
+ * received) }.
+ */
+export function countKeepAliveFrames() {
+  window.frames_ = { pings: 0, pongs: 0 };
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (data === '\r\n\r\n') window.frames_.pings++;
+    if (!this.__counted) {
+      this.__counted = true;
+      this.addEventListener('message', (e) => {
+        if (e.data === '\r\n') window.frames_.pongs++;
+      });
+    }
+    return send.call(this, data);
+  };
+}
+
 /** Query string for the guide-style page register.html. */
 export function registerQuery(kam, user, pass = USERS[user]) {
   return `?port=${kam.port}&user=${encodeURIComponent(user)}&pass=${encodeURIComponent(pass)}`;

@@ -280,10 +280,8 @@ impl UserAgent {
                     self.keepalive_action(now, action);
                 }
             }
-            Link::Down => {
-                self.with_registration(now, |r, ctx| r.retry_now(ctx));
-                self.sync_link(now);
-            }
+            // with_registration opens the link once the registration wants it again.
+            Link::Down => self.with_registration(now, |r, ctx| r.retry_now(ctx)),
             Link::Connecting { .. } => {}
         }
     }
@@ -302,7 +300,6 @@ impl UserAgent {
                 );
                 self.out.push_back(Output::Close);
                 self.link_lost(now, RegistrationFailure::TransportLost);
-                self.sync_link(now);
             }
         }
     }

@@ -4,7 +4,8 @@
 
 use crate::media::{self, MediaSettings};
 use crate::{note, open_call, Handle};
-use js_sys::{Array, Promise, Reflect};
+use js_sys::{Array, Function, Promise, Reflect};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 const BUSY: &str = "the SDK is busy; try again";
@@ -85,8 +86,22 @@ pub fn switch_output(rc: &Handle, device_id: &str) -> Result<Promise, String> {
     for audio in inner.media.iter().filter(|m| !m.is_closed()).filter_map(|m| m.audio()) {
         pending.push(&media::set_sink(&audio, sink)?.into());
     }
-    *inner.settings.output_device.borrow_mut() = device;
-    Ok(Promise::all(&pending))
+    // Stored only once every live element took it, so a refused device is never tried again
+    // by the next call; resolves to whether a call switched.
+    let live = pending.length() > 0;
+    let settings = inner.settings.clone();
+    let store = Closure::once_into_js(move |_: JsValue| -> JsValue {
+        *settings.output_device.borrow_mut() = device;
+        JsValue::from_bool(live)
+    });
+    let all = Promise::all(&pending);
+    let then: Function = Reflect::get(&all, &"then".into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or("Promise.then is missing")?;
+    then.call1(&all, &store)
+        .map(JsCast::unchecked_into)
+        .map_err(|e| media::error_text(&e))
 }
 
 /// Sends a new call's audio to the chosen speaker; a failure is logged and the call plays on

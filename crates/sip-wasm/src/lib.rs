@@ -220,9 +220,9 @@ impl Client {
 
     /// Routes call audio to output device `device_id` ("" for the system default) with
     /// `setSinkId`: the call in progress and the later ones. Throws at once when the browser
-    /// has no `setSinkId`; otherwise returns the live calls' `setSinkId` promises joined (an
-    /// empty join when there is no call). The choice is stored at once: on a rejection the
-    /// caller sets the previous one back.
+    /// has no `setSinkId`; otherwise resolves `true` when a call's audio moved, `false` when the
+    /// choice waits for the next call, and rejects, keeping the previous choice, when a call's
+    /// audio refused the device.
     #[wasm_bindgen(js_name = setOutputDevice)]
     pub fn set_output_device(&self, device_id: &str) -> Result<js_sys::Promise, JsError> {
         devices::switch_output(&self.inner, device_id).map_err(|e| JsError::new(&e))

@@ -131,7 +131,7 @@ impl CallMedia {
     /// whatever track each sender carries (they differ after a replaceTrack). Call it again after
     /// any track is attached or replaced, or a new track would go out unmuted (3.0.10 bug 12).
     fn apply_send_enabled(&self) {
-        let enabled = !self.muted && !self.held;
+        let enabled = self.send_enabled();
         if let Some(mic) = &self.mic {
             for t in mic.get_audio_tracks().iter() {
                 t.unchecked_into::<MediaStreamTrack>().set_enabled(enabled);

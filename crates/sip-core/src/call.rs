@@ -21,11 +21,18 @@ pub enum MediaCommand {
     /// Create the peer connection, apply the remote offer, produce a local answer once ICE
     /// gathering has completed (or a short cap passed), and report it with `media_answer`.
     AcceptOffer { call: CallHandle, sdp: String },
-    /// Outgoing: create the peer connection with the microphone, make our offer once ICE
-    /// gathering allows, and report it with `media_offer`.
+    /// Create the peer connection with the microphone, make our offer once ICE gathering
+    /// allows, and report it with `media_local_sdp`: an outgoing call's INVITE, or the offer
+    /// in our 200 to an INVITE that carried none (late offer, RFC 3261 §13.2.1).
     CreateOffer { call: CallHandle },
-    /// Outgoing: apply the far end's answer (from a 183 or the 2xx).
-    ApplyAnswer { call: CallHandle, sdp: String },
+    /// Apply the far end's answer to our offer. `provisional`: early media from an unreliable
+    /// 18x, applied as `pranswer` (RFC 3960); the final answer (2xx, ACK, reliable 18x)
+    /// follows as `provisional: false`.
+    ApplyAnswer {
+        call: CallHandle,
+        sdp: String,
+        provisional: bool,
+    },
     /// Mid-call: offer again with this audio direction (hold or resume); `hold` says whether
     /// the microphone must go silent (the far end on hold must not hear the agent);
     /// `ice_restart` asks for new ICE credentials and candidates (RFC 8445 §9), after gathering.

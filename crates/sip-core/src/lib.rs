@@ -27,4 +27,4 @@ pub mod ua;
 pub use account::{websocket_url, Account};
 pub use call::{CallError, CallEvent, CallHandle, EndReason, IncomingCall, MediaCommand, MediaFailure};
 pub use registration::{RegistrationEvent, RegistrationFailure, RegistrationState};
-pub use ua::{Event, Level, LinkState, Output, UserAgent};
+pub use ua::{ContactHost, Event, Level, LinkState, Output, UserAgent};

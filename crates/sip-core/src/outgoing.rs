@@ -265,6 +265,7 @@ impl OutboundCall {
             ctx.out.push_back(Output::Media(MediaCommand::ApplyAnswer {
                 call: self.handle,
                 sdp: resp.body.clone(),
+                provisional: true,
             }));
             ctx.emit(Event::Call(CallEvent::EarlyMedia { call: self.handle }));
         }
@@ -298,7 +299,8 @@ impl OutboundCall {
             ctx.out.push_back(Output::Media(MediaCommand::ApplyAnswer {
                 call: self.handle,
                 sdp: resp.body.clone(),
-            }));
+                provisional: false,
+                }));
         }
         let cancelled = matches!(
             self.state,

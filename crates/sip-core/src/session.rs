@@ -183,6 +183,7 @@ impl Session {
             ctx.out.push_back(Output::Media(MediaCommand::ApplyAnswer {
                 call: self.handle,
                 sdp: resp.body.clone(),
+                provisional: false,
             }));
             if restart {
                 ctx.log(Level::Info, "ICE restart answered; media continues on the new path");

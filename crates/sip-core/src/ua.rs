@@ -69,11 +69,24 @@ pub enum Output {
     },
 }
 
-/// Our identity on the wire, random per user agent (RFC 7118 §5: `.invalid` hosts).
+/// How the host of our Contact and Via is written. Neither is reachable: a browser has no
+/// address a server could connect to, so requests come back over the WebSocket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactHost {
+    /// A random TEST-NET-1 address, `192.0.2.N` (what exotelsdk.js 3.0.10 sends through
+    /// SIP.js's `hackIpInContact`): the default, the only form proven against Exotel's edge.
+    TestNet,
+    /// A random `<token>.invalid` name (RFC 7118 §5).
+    Invalid,
+}
+
+/// Our identity on the wire, random per user agent.
 #[derive(Debug)]
 pub(crate) struct Local {
     pub contact_user: String,
     pub via_host: String,
+    /// The other style's host, so switching styles needs no new randomness.
+    pub alt_host: String,
     pub instance: String,
     pub user_agent: &'static str,
     /// Our Contact's `transport` parameter: "wss" on a wss:// link (what exotelsdk.js has sent
@@ -185,7 +198,8 @@ impl UserAgent {
         let mut rng = Rng::new(seed);
         let local = Local {
             contact_user: rng.token(8),
-            via_host: format!("{}.invalid", rng.token(12)),
+            via_host: format!("192.0.2.{}", 1 + rng.below(254)),
+            alt_host: format!("{}.invalid", rng.token(12)),
             instance: rng.uuid(),
             user_agent: USER_AGENT,
             contact_transport: if account.via_transport() == "WSS" { "wss" } else { "ws" },
@@ -261,6 +275,15 @@ impl UserAgent {
             "ws" => self.local.contact_transport = "ws",
             "wss" => self.local.contact_transport = "wss",
             _ => {}
+        }
+    }
+
+    /// The host style of our Contact and Via (default [`ContactHost::TestNet`], as 3.0.10).
+    /// Takes effect from the next request; call it before registering.
+    pub fn set_contact_host(&mut self, style: ContactHost) {
+        let invalid = self.local.via_host.ends_with(".invalid");
+        if invalid != (style == ContactHost::Invalid) {
+            std::mem::swap(&mut self.local.via_host, &mut self.local.alt_host);
         }
     }
 

@@ -57,7 +57,8 @@ fn hold_and_resume_by_reinvite() {
         last_media(&h),
         MediaCommand::ApplyAnswer {
             call: 1,
-            sdp: ANSWER.into()
+            sdp: ANSWER.into(),
+            provisional: false
         }
     );
     assert_eq!(call_events(&mut h), [CallEvent::HoldChanged { call: 1, held: true }]);
@@ -298,7 +299,8 @@ fn ice_restart_reoffers_with_the_same_direction_and_raises_no_hold_event() {
         last_media(&h),
         MediaCommand::ApplyAnswer {
             call: 1,
-            sdp: ANSWER.into()
+            sdp: ANSWER.into(),
+            provisional: false
         }
     );
     assert_eq!(call_events(&mut h), [], "an ICE restart is not a hold");

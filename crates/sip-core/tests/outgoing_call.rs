@@ -100,7 +100,8 @@ fn invite_ring_early_media_answer_ack() {
         h.seen.media.last(),
         Some(&MediaCommand::ApplyAnswer {
             call: 1,
-            sdp: ANSWER.into()
+            sdp: ANSWER.into(),
+            provisional: true
         })
     );
     assert_eq!(

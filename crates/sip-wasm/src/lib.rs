@@ -485,11 +485,11 @@ fn run_media(inner: &mut Inner, rc: &Handle, cmd: MediaCommand) {
                 local_sdp_result(&rc, call, result);
             });
         }
-        MediaCommand::ApplyAnswer { call, sdp } => {
+        MediaCommand::ApplyAnswer { call, sdp, provisional } => {
             let pc = open_media(&mut inner.media, call).and_then(|m| m.peer());
             let Some(pc) = pc else { return };
             wasm_bindgen_futures::spawn_local(async move {
-                if let Err(e) = media::apply_answer(pc, sdp).await {
+                if let Err(e) = media::apply_answer(pc, sdp, provisional).await {
                     if let Some(rc) = weak.upgrade() {
                         feed(&rc, |ua, now| ua.media_failed(now, call, MediaFailure::Negotiation(e)));
                     }

@@ -558,9 +558,15 @@ pub async fn make_offer(pc: RtcPeerConnection, last_candidate_at: Rc<Cell<f64>>)
     gathered_sdp(&pc, last_candidate_at).await
 }
 
-/// Applies the far end's answer to our offer.
-pub async fn apply_answer(pc: RtcPeerConnection, answer: String) -> Result<(), String> {
-    let desc = RtcSessionDescriptionInit::new(RtcSdpType::Answer);
+/// Applies the far end's answer to our offer: `provisional` (early media from an unreliable
+/// 18x) as `pranswer`, which a later final answer replaces (RFC 3960).
+pub async fn apply_answer(pc: RtcPeerConnection, answer: String, provisional: bool) -> Result<(), String> {
+    let kind = if provisional {
+        RtcSdpType::Pranswer
+    } else {
+        RtcSdpType::Answer
+    };
+    let desc = RtcSessionDescriptionInit::new(kind);
     desc.set_sdp(&answer);
     JsFuture::from(pc.set_remote_description(&desc))
         .await

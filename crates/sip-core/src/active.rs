@@ -1,7 +1,7 @@
-//! The one call a user agent has at a time, either direction, behind one interface.
+//! The one call a user agent has at a time, either direction, behind one interface. Once
+//! answered, both directions hand mid-call work to the same `Session`.
 
 use crate::call::{CallError, CallHandle, MediaFailure, Next};
-use crate::dialog::Dialog;
 use crate::incoming::InboundCall;
 use crate::message::{Request, Response};
 use crate::outgoing::OutboundCall;
@@ -58,7 +58,7 @@ impl ActiveCall {
         Next::Continue
     }
 
-    /// Our SDP is ready: the answer to an incoming offer, or the offer of an outgoing call.
+    /// Our SDP is ready: an answer or offer of the call's first exchange, or a mid-call one.
     pub fn on_local_sdp(&mut self, ctx: &mut Ctx, sdp: &str) -> Next {
         match self {
             ActiveCall::In(c) => c.on_local_sdp(ctx, sdp),
@@ -117,31 +117,31 @@ impl ActiveCall {
         }
     }
 
-    fn session_parts(&mut self) -> Option<(&mut Session, &mut Dialog)> {
+    fn session(&mut self) -> Option<&mut Session> {
         match self {
-            ActiveCall::In(c) => c.session_parts(),
-            ActiveCall::Out(c) => c.session_parts(),
+            ActiveCall::In(c) => c.session(),
+            ActiveCall::Out(c) => c.session(),
         }
     }
 
     pub fn set_hold(&mut self, ctx: &mut Ctx, hold: bool) -> Result<Next, CallError> {
-        let (session, _) = self
-            .session_parts()
+        let session = self
+            .session()
             .ok_or(CallError::WrongState("hold needs a connected call"))?;
         session.set_hold(ctx, hold).map(|()| Next::Continue)
     }
 
     pub fn restart_ice(&mut self, ctx: &mut Ctx) -> Result<Next, CallError> {
-        let (session, _) = self
-            .session_parts()
+        let session = self
+            .session()
             .ok_or(CallError::WrongState("ICE restart needs a connected call"))?;
         session.restart_ice(ctx).map(|()| Next::Continue)
     }
 
     pub fn send_info_dtmf(&mut self, ctx: &mut Ctx, digit: char) -> Result<Next, CallError> {
-        let (session, dialog) = self
-            .session_parts()
+        let session = self
+            .session()
             .ok_or(CallError::WrongState("DTMF needs a connected call"))?;
-        session.send_info_dtmf(ctx, dialog, digit).map(|()| Next::Continue)
+        session.send_info_dtmf(ctx, digit).map(|()| Next::Continue)
     }
 }

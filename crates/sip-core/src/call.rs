@@ -63,8 +63,10 @@ pub enum MediaCommand {
 pub enum MediaFailure {
     /// getUserMedia refused (NotAllowedError) or no device (NotFoundError).
     Microphone(String),
-    /// The offer could not be applied or answered.
+    /// The offer could not be applied or answered, or ours could not be made.
     Negotiation(String),
+    /// The far end's answer to our offer could not be applied.
+    Answer(String),
 }
 
 /// For logs: `microphone: NotAllowedError: ...`. Written out rather than `{:?}`, whose string
@@ -74,6 +76,7 @@ impl std::fmt::Display for MediaFailure {
         let (what, detail) = match self {
             MediaFailure::Microphone(m) => ("microphone", m),
             MediaFailure::Negotiation(m) => ("negotiation", m),
+            MediaFailure::Answer(m) => ("answer", m),
         };
         f.write_str(what)?;
         f.write_str(": ")?;
@@ -102,8 +105,13 @@ pub enum EndReason {
     LocalCancel,
     /// Outgoing: the far end or the network answered with a failure.
     Rejected { status: u16, reason: String },
-    /// Outgoing: no response at all to our INVITE (Timer B).
+    /// No response at all to our INVITE or re-INVITE (Timer B), or a 408 to a re-INVITE
+    /// (RFC 3261 §14.1).
     Timeout,
+    /// Session timers (RFC 4028): the far end stopped refreshing the session.
+    SessionExpired,
+    /// Our reliable 180 was never acknowledged with PRACK (RFC 3262 §3): 500 to the INVITE.
+    NoPrack,
 }
 
 impl EndReason {
@@ -111,7 +119,10 @@ impl EndReason {
     pub fn is_remote(&self) -> bool {
         matches!(
             self,
-            EndReason::RemoteHangup { .. } | EndReason::Cancelled { .. } | EndReason::Rejected { .. }
+            EndReason::RemoteHangup { .. }
+                | EndReason::Cancelled { .. }
+                | EndReason::Rejected { .. }
+                | EndReason::SessionExpired
         )
     }
 }

@@ -1,5 +1,6 @@
-//! A dialog created by an INVITE we accepted as UAS (RFC 3261 §12.1.1), and the in-dialog
-//! requests we send in it (§12.2.1.1).
+//! A dialog (RFC 3261 §12): created by an INVITE we accepted (§12.1.1) or by a response to
+//! ours (§12.1.2), its remote target refreshed by target refresh requests (§12.2), and the
+//! in-dialog requests we send in it (§12.2.1.1).
 
 use crate::message::{Address, HeaderAccess, Headers, Method, Request, Response};
 
@@ -46,26 +47,40 @@ impl Dialog {
         })
     }
 
-    /// The dialog a 2xx to our INVITE creates (§12.1.2): the route set is the 2xx's
-    /// Record-Route in reverse, the remote target its Contact.
-    pub fn new_uac(invite: &Request, ok: &Response) -> Option<Dialog> {
-        let to = ok.to_addr()?;
-        let remote_tag = to.tag()?.to_string();
-        let contact = ok.contacts().into_iter().next()?;
+    /// The dialog a response to our INVITE creates (§12.1.2): early from a 1xx with a To tag,
+    /// confirmed from a 2xx. The route set is the response's Record-Route in reverse, the
+    /// remote target its Contact. A response missing either (a broken far end) still gets a
+    /// dialog, aimed at the Request-URI with an empty tag, so it can be ACKed and ended.
+    pub fn new_uac(invite: &Request, resp: &Response) -> Option<Dialog> {
+        let remote_tag = resp.to_addr()?.tag().unwrap_or("").to_string();
+        let remote_target = match resp.contacts().into_iter().next() {
+            Some(c) => c.uri.to_string(),
+            None => invite.uri.clone(),
+        };
         let local_tag = invite.from_addr()?.tag()?.to_string();
-        let mut route_set: Vec<String> = ok.headers.list("Record-Route").map(str::to_string).collect();
+        let mut route_set: Vec<String> = resp.headers.list("Record-Route").map(str::to_string).collect();
         route_set.reverse();
         Some(Dialog {
             call_id: invite.call_id()?.to_string(),
             local_tag,
             remote_tag,
             local: invite.headers.get("From")?.to_string(),
-            remote: ok.headers.get("To")?.to_string(),
-            remote_target: contact.uri.to_string(),
+            remote: resp.headers.get("To")?.to_string(),
+            remote_target,
             route_set,
             local_cseq: invite.cseq()?.seq,
             remote_cseq: 0,
         })
+    }
+
+    /// §12.2.1.2 / §12.2.2: a target refresh request we accepted, or the 2xx to ours, replaces
+    /// the remote target with its Contact (a SIP URI; anything else is no target for us).
+    pub fn refresh_target(&mut self, msg: &impl HeaderAccess) {
+        if let Some(c) = msg.contacts().into_iter().next() {
+            if c.uri.scheme == "sip" || c.uri.scheme == "sips" {
+                self.remote_target = c.uri.to_string();
+            }
+        }
     }
 
     /// Whether `req` belongs to this dialog (Call-ID and both tags, §12.2.2).

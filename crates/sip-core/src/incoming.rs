@@ -1,34 +1,45 @@
-//! An incoming call: the INVITE server transaction (RFC 3261 §17.2.1 on a reliable
-//! transport), its dialog, and the media steps between "answer" and the 200 OK.
+//! An incoming call until it is answered: the INVITE server transaction (RFC 3261 §17.2.1
+//! on a reliable transport), its early dialog, reliable provisional responses (RFC 3262), and
+//! the media steps between "answer" and the 200 OK. From the 200 on, the call's `Session`
+//! (session.rs) handles the dialog, the same machine an outgoing call uses.
 
+use crate::body;
 use crate::call::{
     reply, send_response, CallError, CallEvent, CallHandle, EndReason, IncomingCall, MediaCommand, MediaFailure, Next,
     NO_ANSWER_MS,
 };
+use crate::credentials::Credentials;
 use crate::dialog::Dialog;
-use crate::message::{HeaderAccess, Method, Request, Response};
+use crate::extensions::{self, SUPPORTED_DIALOG};
+use crate::message::{HeaderAccess, Headers, Method, Request, Response};
 use crate::reply::response_for;
-use crate::session::Session;
+use crate::session::{Session, SessionStart, T1_MS, TIMER_64T1_MS};
+use crate::timer;
 use crate::ua::{Ctx, Event, Level, Output, ALLOW};
-
-/// RFC 3261 T1 and T2: 2xx retransmission starts at T1 and doubles up to T2 (§13.3.1.4).
-const T1_MS: u64 = 500;
-const T2_MS: u64 = 4_000;
-/// §13.3.1.4: no ACK within 64·T1 ends the call with a BYE.
-const ACK_WAIT_MS: u64 = 64 * T1_MS;
 
 #[derive(Debug)]
 enum State {
     Ringing,
     AcquiringMic,
+    /// The driver is making our answer (the INVITE had an offer) or our offer (it had none).
     Negotiating,
-    AwaitingAck {
-        ok: String,
-        next_retransmit: u64,
-        interval: u64,
-        give_up: u64,
+    /// Our 200 is ready, but our reliable 180 still waits for its PRACK (RFC 3262 §3).
+    AwaitingPrack {
+        sdp: String,
     },
-    Confirmed,
+    /// The 200 went out: the session has the call.
+    Answered,
+}
+
+/// Our reliable 180 (RFC 3262 §3), re-sent with T1 doubling until its PRACK, for 64·T1.
+#[derive(Debug)]
+struct Reliable {
+    rseq: u32,
+    response: String,
+    next_retransmit: u64,
+    interval: u64,
+    give_up: u64,
+    acknowledged: bool,
 }
 
 #[derive(Debug)]
@@ -36,29 +47,60 @@ pub(crate) struct InboundCall {
     pub handle: CallHandle,
     state: State,
     invite: Request,
+    /// The SDP offer of the INVITE; `None` for a late offer (ours goes in the 200).
+    offer: Option<String>,
     branch: String,
-    dialog: Dialog,
+    call_id: String,
+    /// The early dialog, until the 200 hands it to the session.
+    early: Option<Dialog>,
+    session: Option<Session>,
     /// Latest response sent to the INVITE, re-sent if the INVITE is retransmitted.
     last_response: String,
     ring_deadline: u64,
-    /// Hangup asked while our 2xx was unacknowledged: BYE waits for the ACK (§15).
-    bye_after_ack: bool,
-    /// Mid-call signalling, from our 200 OK on.
-    session: Option<Session>,
+    /// The final status when `ring_deadline` passes: 480 for our no-answer limit, 487 when the
+    /// INVITE's own Expires lapsed (§13.3.1).
+    ring_status: u16,
+    reliable: Option<Reliable>,
+    timer: Option<timer::Agreed>,
 }
 
 impl InboundCall {
-    /// Takes a new out-of-dialog INVITE: 100 at once, then 180 with our tag. Returns `None`
-    /// (after answering 400) when the INVITE cannot form a dialog.
+    /// Takes a new out-of-dialog INVITE: checks what it needs of us, answers 100 at once, then
+    /// 180 with our tag (reliable when the INVITE requires it). Returns `None` after a final
+    /// response when we cannot take the call.
     pub fn accept_invite(ctx: &mut Ctx, handle: CallHandle, invite: Request) -> Option<InboundCall> {
         let local_tag = ctx.rng.token(10);
+        let reject = |ctx: &mut Ctx, status: u16, extra: &[(&str, &str)], why: &str| {
+            ctx.log(Level::Warn, &format!("{status} to an INVITE: {why}"));
+            let mut resp = response_for(&invite, status, &local_tag);
+            for (n, v) in extra {
+                resp.headers.push(n, *v);
+            }
+            send_response(ctx, resp);
+        };
         let Some(dialog) = Dialog::new_uas(&invite, &local_tag) else {
-            ctx.log(
-                Level::Warn,
-                "400 to an INVITE without a usable From, To, Call-ID or CSeq",
-            );
-            send_response(ctx, response_for(&invite, 400, &local_tag));
+            reject(ctx, 400, &[], "no usable From, To, Call-ID or CSeq");
             return None;
+        };
+        // §8.2.3: a body we cannot read is 415; an Accept without SDP leaves us no answer (406).
+        let offer = match body::sdp(&invite.headers, &invite.body) {
+            Ok(offer) => offer,
+            Err(body::Unsupported) => {
+                reject(ctx, 415, &[("Accept", "application/sdp")], "its body is not SDP");
+                return None;
+            }
+        };
+        if !body::accepts_sdp(&invite.headers) {
+            reject(ctx, 406, &[("Accept", "application/sdp")], "it does not accept SDP");
+            return None;
+        }
+        let timer = match timer::as_uas(&invite.headers) {
+            Ok(t) => t,
+            Err(min) => {
+                let min = min.to_string();
+                reject(ctx, 422, &[("Min-SE", &min)], "its Session-Expires is too brief");
+                return None;
+            }
         };
         let branch = invite
             .top_via()
@@ -79,81 +121,87 @@ impl InboundCall {
                 .collect(),
         };
         // An INVITE Expires header (§13.3.1) shortens how long we ring.
-        let ring_ms = invite
-            .header_u32("Expires")
-            .map_or(NO_ANSWER_MS, |s| (u64::from(s) * 1000).min(NO_ANSWER_MS));
+        let expires_ms = invite.header_u32("Expires").map(|s| u64::from(s) * 1000);
+        let (ring_ms, ring_status) = match expires_ms {
+            Some(ms) if ms < NO_ANSWER_MS => (ms, 487),
+            _ => (NO_ANSWER_MS, 480),
+        };
         let mut call = InboundCall {
             handle,
             state: State::Ringing,
+            call_id: dialog.call_id.clone(),
             invite,
+            offer,
             branch,
-            dialog,
+            early: Some(dialog),
+            session: None,
             last_response: String::new(),
             ring_deadline: ctx.now + ring_ms,
-            bye_after_ack: false,
-            session: None,
+            ring_status,
+            reliable: None,
+            timer,
         };
         ctx.emit(Event::Call(CallEvent::Incoming(incoming)));
-        call.respond(ctx, 180, None);
+        call.ring(ctx);
         ctx.emit(Event::Call(CallEvent::Ringing { call: handle }));
         Some(call)
     }
 
-    pub fn poll_timeout(&self) -> Option<u64> {
-        match &self.state {
-            State::Ringing | State::AcquiringMic | State::Negotiating => Some(self.ring_deadline),
-            State::AwaitingAck {
-                next_retransmit,
-                give_up,
-                ..
-            } => Some((*next_retransmit).min(*give_up)),
-            State::Confirmed => self.session.as_ref().and_then(Session::poll_timeout),
+    /// 180 Ringing: reliable when the INVITE requires 100rel (RFC 3262 §3). A late-offer INVITE
+    /// that requires it gets no 180 at all: the first reliable response would have to carry
+    /// our offer (RFC 3262 §5), which needs the microphone before the agent answers.
+    fn ring(&mut self, ctx: &mut Ctx) {
+        if !extensions::has(&self.invite.headers, "Require", "100rel") {
+            self.respond(ctx, 180, None);
+            return;
         }
+        if self.offer.is_none() {
+            ctx.log(
+                Level::Info,
+                "INVITE requires 100rel but carries no offer: ringing without a 180",
+            );
+            return;
+        }
+        let rseq = 1 + ctx.rng.below((1 << 31) - 1) as u32;
+        let text = self.respond(ctx, 180, Some(rseq));
+        self.reliable = Some(Reliable {
+            rseq,
+            response: text,
+            next_retransmit: ctx.now + T1_MS,
+            interval: T1_MS,
+            give_up: ctx.now + TIMER_64T1_MS,
+            acknowledged: false,
+        });
+    }
+
+    pub fn poll_timeout(&self) -> Option<u64> {
+        if let Some(s) = &self.session {
+            return s.poll_timeout();
+        }
+        let reliable = self
+            .reliable
+            .as_ref()
+            .filter(|r| !r.acknowledged)
+            .map(|r| r.next_retransmit.min(r.give_up));
+        [Some(self.ring_deadline), reliable].into_iter().flatten().min()
     }
 
     pub fn call_id(&self) -> &str {
-        &self.dialog.call_id
+        &self.call_id
     }
 
-    /// The session and dialog of a confirmed call, for mid-call requests of ours.
-    pub fn session_parts(&mut self) -> Option<(&mut Session, &mut Dialog)> {
-        match (&self.state, self.session.as_mut()) {
-            (State::Confirmed, Some(s)) => Some((s, &mut self.dialog)),
-            _ => None,
-        }
-    }
-
-    /// Our SDP: the answer to the INVITE's offer, or a mid-call one.
-    pub fn on_local_sdp(&mut self, ctx: &mut Ctx, sdp: &str) {
-        if matches!(self.state, State::Negotiating) {
-            self.on_answer_ready(ctx, sdp);
-        } else if let Some(session) = self.session.as_mut() {
-            if !session.on_local_sdp(ctx, &mut self.dialog, sdp) {
-                ctx.log(Level::Debug, "local SDP ignored: nothing waits for it");
-            }
-        }
-    }
-
-    pub fn on_response(&mut self, ctx: &mut Ctx, resp: &Response) -> Next {
-        match self.session.as_mut() {
-            Some(s) => s.on_response(ctx, &mut self.dialog, resp).unwrap_or(Next::Continue),
-            None => Next::Continue,
-        }
+    /// The session of an answered call, for mid-call requests of ours.
+    pub fn session(&mut self) -> Option<&mut Session> {
+        self.session.as_mut()
     }
 
     pub fn is_unanswered(&self) -> bool {
-        matches!(self.state, State::Ringing | State::AcquiringMic | State::Negotiating)
+        self.session.is_none()
     }
 
     pub fn answer(&mut self, ctx: &mut Ctx) -> Result<(), CallError> {
         if !matches!(self.state, State::Ringing) {
             return Err(CallError::WrongState("answer needs a ringing call"));
-        }
-        if self.invite.body.trim().is_empty() {
-            // A late offer would need our offer in the 200 and the answer in the ACK.
-            ctx.log(Level::Error, "cannot answer: the INVITE carries no SDP offer");
-            self.respond(ctx, 488, None);
-            return Ok(());
         }
         self.state = State::AcquiringMic;
         ctx.out
@@ -163,180 +211,250 @@ impl InboundCall {
 
     /// Hangup: reject while unanswered, BYE once answered (after the ACK, §15).
     pub fn hangup(&mut self, ctx: &mut Ctx) -> Next {
-        match self.state {
-            State::Ringing | State::AcquiringMic | State::Negotiating => {
-                // 486 is what 3.0.10 sends on reject; Exotel's platform treats it as "agent busy".
-                self.respond(ctx, 486, None);
-                Next::Ended(EndReason::LocalReject)
-            }
-            State::AwaitingAck { .. } => {
-                self.bye_after_ack = true;
-                ctx.log(Level::Info, "hangup: BYE will follow the ACK");
-                Next::Continue
-            }
-            State::Confirmed => {
-                self.send_bye(ctx, "Q.850;cause=16;text=\"Normal call clearing\"");
-                Next::Ended(EndReason::LocalHangup)
-            }
+        if let Some(session) = self.session.as_mut() {
+            return session.hangup(ctx);
         }
+        // 486 is what 3.0.10 sends on reject; Exotel's platform treats it as "agent busy".
+        self.respond(ctx, 486, None);
+        Next::Ended(EndReason::LocalReject)
     }
 
     pub fn on_mic_ready(&mut self, ctx: &mut Ctx) {
-        if matches!(self.state, State::AcquiringMic) {
-            self.state = State::Negotiating;
-            let sdp = self.invite.body.clone();
-            ctx.out
-                .push_back(Output::Media(MediaCommand::AcceptOffer { call: self.handle, sdp }));
-        } else {
+        if !matches!(self.state, State::AcquiringMic) {
             ctx.log(Level::Debug, "microphone result ignored: call is past that step");
-        }
-    }
-
-    pub fn on_answer_ready(&mut self, ctx: &mut Ctx, sdp: &str) {
-        if !matches!(self.state, State::Negotiating) {
-            ctx.log(Level::Debug, "local answer ignored: call is past that step");
             return;
         }
-        self.respond(ctx, 200, Some(sdp));
-        self.session = Some(Session::new(self.handle, false, sdp, &self.invite.body));
-        self.state = State::AwaitingAck {
-            ok: self.last_response.clone(),
-            next_retransmit: ctx.now + T1_MS,
-            interval: T1_MS,
-            give_up: ctx.now + ACK_WAIT_MS,
+        self.state = State::Negotiating;
+        let call = self.handle;
+        let cmd = match &self.offer {
+            Some(sdp) => MediaCommand::AcceptOffer { call, sdp: sdp.clone() },
+            // §13.2.1: an INVITE without an offer gets ours in the 200; the ACK answers it.
+            None => MediaCommand::CreateOffer { call },
         };
+        ctx.out.push_back(Output::Media(cmd));
+    }
+
+    /// Our SDP: the answer to the INVITE's offer or our late offer, or a mid-call one.
+    pub fn on_local_sdp(&mut self, ctx: &mut Ctx, sdp: &str) {
+        if let Some(session) = self.session.as_mut() {
+            if !session.on_local_sdp(ctx, sdp) {
+                ctx.log(Level::Debug, "local SDP ignored: nothing waits for it");
+            }
+            return;
+        }
+        if !matches!(self.state, State::Negotiating) {
+            ctx.log(Level::Debug, "local SDP ignored: call is past that step");
+            return;
+        }
+        if self.reliable.as_ref().is_some_and(|r| !r.acknowledged) {
+            // RFC 3262 §3: the 2xx waits for the PRACK of our reliable 180.
+            self.state = State::AwaitingPrack { sdp: sdp.to_string() };
+            return;
+        }
+        self.send_ok(ctx, sdp);
+    }
+
+    /// The 200 with our SDP; the session takes the dialog and waits for the ACK.
+    fn send_ok(&mut self, ctx: &mut Ctx, sdp: &str) {
+        let mut ok = self.response(ctx, 200, None);
+        ok.headers.push("Content-Type", "application/sdp");
+        ok.body = sdp.to_string();
+        let text = ok.to_string();
+        let Some(dialog) = self.early.take() else { return };
+        ctx.send(&text);
+        self.last_response = text.clone();
+        let cseq = self.invite.cseq().map_or(0, |c| c.seq);
+        let timer = self.timer.map(|a| (a.interval, a.refresher == timer::Refresher::Uas));
+        let mut session = Session::new(
+            ctx,
+            SessionStart {
+                handle: self.handle,
+                owns_call_id: false,
+                dialog,
+                local_sdp: sdp,
+                remote_sdp: self.offer.as_deref(),
+                peer_allow: self.invite.headers.get("Allow"),
+                timer,
+                credentials: Credentials::default(),
+            },
+        );
+        session.await_ack(ctx, cseq, text, self.offer.is_none());
+        self.session = Some(session);
+        self.state = State::Answered;
         ctx.emit(Event::Call(CallEvent::Accepted { call: self.handle }));
     }
 
     pub fn on_media_failed(&mut self, ctx: &mut Ctx, failure: MediaFailure) -> Next {
-        if !self.is_unanswered() {
-            ctx.log(Level::Warn, &format!("media failure after answer: {failure}"));
-            return Next::Continue;
+        if let Some(session) = self.session.as_mut() {
+            return session.on_media_failed(ctx, failure);
         }
-        // 3.0.10 answers 480 when the microphone fails; 488 says the offer was the problem.
-        let status = match failure {
-            MediaFailure::Microphone(_) => 480,
-            MediaFailure::Negotiation(_) => 488,
+        // 3.0.10 answers 480 when the microphone fails; 488 says their offer was the problem,
+        // 500 that making our own (late) offer failed.
+        let status = match (&failure, &self.offer) {
+            (MediaFailure::Microphone(_), _) => 480,
+            (_, Some(_)) => 488,
+            (_, None) => 500,
         };
+        ctx.log(Level::Warn, &format!("{status} to the INVITE: {failure}"));
         self.respond(ctx, status, None);
         Next::Ended(EndReason::MediaFailed(failure))
     }
 
-    pub fn on_timeout(&mut self, ctx: &mut Ctx) -> Next {
-        let now = ctx.now;
-        match &mut self.state {
-            State::Ringing | State::AcquiringMic | State::Negotiating if self.ring_deadline <= now => {
-                self.respond(ctx, 480, None);
-                Next::Ended(EndReason::NoAnswer)
-            }
-            State::AwaitingAck { give_up, .. } if *give_up <= now => {
-                ctx.log(Level::Warn, "no ACK for our 200 OK within 32 s; hanging up");
-                self.send_bye(ctx, "SIP;cause=408;text=\"ACK timeout\"");
-                Next::Ended(EndReason::NoAck)
-            }
-            State::AwaitingAck {
-                ok,
-                next_retransmit,
-                interval,
-                ..
-            } if *next_retransmit <= now => {
-                let text = ok.clone();
-                *interval = (*interval * 2).min(T2_MS);
-                *next_retransmit = now + *interval;
-                ctx.send(&text);
-                Next::Continue
-            }
-            State::Confirmed => {
-                if let Some(session) = self.session.as_mut() {
-                    session.on_timeout(ctx);
-                }
-                Next::Continue
-            }
-            _ => Next::Continue,
+    pub fn on_response(&mut self, ctx: &mut Ctx, resp: &Response) -> Next {
+        match self.session.as_mut() {
+            Some(s) => s.on_response(ctx, resp),
+            None => Next::Continue,
         }
+    }
+
+    pub fn on_timeout(&mut self, ctx: &mut Ctx) -> Next {
+        if let Some(session) = self.session.as_mut() {
+            return session.on_timeout(ctx);
+        }
+        let now = ctx.now;
+        if self.ring_deadline <= now {
+            let status = self.ring_status;
+            self.respond(ctx, status, None);
+            return Next::Ended(EndReason::NoAnswer);
+        }
+        let Some(r) = self.reliable.as_mut().filter(|r| !r.acknowledged) else {
+            return Next::Continue;
+        };
+        if r.give_up <= now {
+            // RFC 3262 §3: a reliable provisional never acknowledged: reject with a 5xx.
+            ctx.log(Level::Warn, "no PRACK for our reliable 180 within 32 s");
+            self.respond(ctx, 500, None);
+            return Next::Ended(EndReason::NoPrack);
+        }
+        if r.next_retransmit <= now {
+            r.interval *= 2;
+            r.next_retransmit = now + r.interval;
+            let text = r.response.clone();
+            ctx.send(&text);
+        }
+        Next::Continue
     }
 
     /// Whether `req` is for this call: in its dialog, or aimed at its INVITE transaction.
     pub fn owns(&self, req: &Request) -> bool {
-        if self.dialog.matches(req) {
+        let in_dialog =
+            self.early.as_ref().is_some_and(|d| d.matches(req)) || self.session.as_ref().is_some_and(|s| s.owns(req));
+        if in_dialog {
             return true;
         }
         let same_branch =
             req.top_via().and_then(|v| v.branch().map(str::to_string)).as_deref() == Some(self.branch.as_str());
-        same_branch && req.call_id() == Some(self.dialog.call_id.as_str())
+        same_branch && req.call_id() == Some(self.call_id.as_str())
     }
 
     /// A request `owns` said is ours.
     pub fn on_request(&mut self, ctx: &mut Ctx, req: &Request) -> Next {
-        let in_dialog = self.dialog.matches(req) && !matches!(req.method, Method::Ack | Method::Cancel);
-        if in_dialog {
-            // §12.2.2: a CSeq lower than one already seen is out of order.
-            let seq = req.cseq().map_or(0, |c| c.seq);
-            if seq <= self.dialog.remote_cseq {
-                reply(ctx, req, 500, &self.dialog.local_tag);
+        if req.method == Method::Cancel {
+            return self.on_cancel(ctx, req);
+        }
+        if let Some(session) = self.session.as_mut().filter(|s| s.owns(req)) {
+            return session.on_request(ctx, req);
+        }
+        let early = self.early.as_ref().is_some_and(|d| d.matches(req));
+        if !early {
+            if req.method == Method::Invite && !self.last_response.is_empty() {
+                // A retransmission of the INVITE that created us: repeat our last answer.
+                let text = self.last_response.clone();
+                ctx.send(&text);
+            }
+            return Next::Continue; // ACK to a non-2xx final: absorbed by the transaction
+        }
+        self.on_early_request(ctx, req)
+    }
+
+    /// A request in the early dialog (after our 180, before our 200).
+    fn on_early_request(&mut self, ctx: &mut Ctx, req: &Request) -> Next {
+        let tag = self.early.as_ref().map(|d| d.local_tag.clone()).unwrap_or_default();
+        if req.method == Method::Ack {
+            return Next::Continue;
+        }
+        let seq = req.cseq().map_or(0, |c| c.seq);
+        if let Some(d) = self.early.as_mut() {
+            if seq <= d.remote_cseq {
+                reply(ctx, req, 500, &tag); // §12.2.2: out of order
                 return Next::Continue;
             }
-            self.dialog.remote_cseq = seq;
-            if matches!(self.state, State::Confirmed) {
-                if let Some(next) = self
-                    .session
-                    .as_mut()
-                    .and_then(|s| s.on_request(ctx, &mut self.dialog, req))
-                {
-                    return next;
-                }
-            }
+            d.remote_cseq = seq;
         }
         match req.method {
-            Method::Invite if !self.dialog.matches(req) => {
-                // A retransmission of the INVITE that created us: repeat our last answer.
-                if !self.last_response.is_empty() {
-                    let text = self.last_response.clone();
-                    ctx.send(&text);
-                }
+            Method::Prack => self.on_prack(ctx, req, &tag),
+            Method::Bye => {
+                reply(ctx, req, 200, &tag);
+                // §15: a BYE before our final response also ends the INVITE transaction.
+                self.respond(ctx, 487, None);
+                Next::Ended(EndReason::RemoteHangup {
+                    reason: req.headers.get("Reason").map(str::to_string),
+                })
+            }
+            Method::Update if body::sdp(&req.headers, &req.body).ok().flatten().is_none() => {
+                reply(ctx, req, 200, &tag);
                 Next::Continue
             }
-            Method::Cancel => self.on_cancel(ctx, req),
-            Method::Ack => {
-                if let State::AwaitingAck { .. } = self.state {
-                    self.state = State::Confirmed;
-                    ctx.emit(Event::Call(CallEvent::Connected { call: self.handle }));
-                    if self.bye_after_ack {
-                        self.send_bye(ctx, "Q.850;cause=16;text=\"Normal call clearing\"");
-                        return Next::Ended(EndReason::LocalHangup);
-                    }
-                }
-                Next::Continue // ACK for a non-2xx final is absorbed by the transaction
+            Method::Update | Method::Invite => {
+                // RFC 3311 §5.2 / RFC 3261 §14.2: the INVITE's own offer/answer is unfinished.
+                let mut resp = response_for(req, 500, &tag);
+                resp.headers.push("Retry-After", ctx.rng.below(11).to_string());
+                send_response(ctx, resp);
+                Next::Continue
             }
-            Method::Bye => {
-                reply(ctx, req, 200, &self.dialog.local_tag);
-                let reason = req.headers.get("Reason").map(str::to_string);
-                if self.is_unanswered() {
-                    // §15: a BYE before our final response also ends the INVITE transaction.
-                    self.respond(ctx, 487, None);
-                }
-                Next::Ended(EndReason::RemoteHangup { reason })
-            }
-            Method::Options => {
-                reply(ctx, req, 200, &self.dialog.local_tag);
+            Method::Info | Method::Options => {
+                reply(ctx, req, 200, &tag);
                 Next::Continue
             }
             _ => {
-                // Re-INVITE, UPDATE, INFO: hold and DTMF handling arrive with in-call controls.
-                ctx.log(Level::Info, &format!("in-dialog {} not supported yet", req.method));
-                let status = if req.method == Method::Invite || req.method == Method::Update {
-                    488
-                } else {
-                    501
-                };
-                reply(ctx, req, status, &self.dialog.local_tag);
+                let mut resp = response_for(req, 405, &tag);
+                resp.headers.push("Allow", ALLOW);
+                send_response(ctx, resp);
                 Next::Continue
             }
         }
     }
 
+    /// RFC 3262 §3: a PRACK matching our reliable 180 gets 200 and releases a 200 waiting for
+    /// it; anything else gets 481.
+    fn on_prack(&mut self, ctx: &mut Ctx, prack: &Request, tag: &str) -> Next {
+        let invite_cseq = self.invite.cseq().map(|c| c.seq);
+        let rack = prack.headers.get("RAck").map(|v| {
+            let mut it = v.split_whitespace();
+            let rseq = it.next().and_then(|n| n.parse::<u32>().ok());
+            let cseq = it.next().and_then(|n| n.parse::<u32>().ok());
+            let method = it.next().map(str::to_ascii_uppercase);
+            (rseq, cseq, method)
+        });
+        let matching = self
+            .reliable
+            .as_ref()
+            .is_some_and(|r| rack == Some((Some(r.rseq), invite_cseq, Some("INVITE".to_string()))));
+        if !matching {
+            reply(ctx, prack, 481, tag);
+            return Next::Continue;
+        }
+        reply(ctx, prack, 200, tag);
+        if let Some(r) = self.reliable.as_mut() {
+            r.acknowledged = true;
+        }
+        if let State::AwaitingPrack { sdp } = std::mem::replace(&mut self.state, State::Negotiating) {
+            self.send_ok(ctx, &sdp);
+        }
+        Next::Continue
+    }
+
     fn on_cancel(&mut self, ctx: &mut Ctx, cancel: &Request) -> Next {
-        reply(ctx, cancel, 200, &self.dialog.local_tag);
+        let tag = self.early.as_ref().map_or_else(
+            || {
+                self.session
+                    .as_ref()
+                    .map(|s| s.dialog.local_tag.clone())
+                    .unwrap_or_default()
+            },
+            |d| d.local_tag.clone(),
+        );
+        reply(ctx, cancel, 200, &tag);
         if self.is_unanswered() {
             self.respond(ctx, 487, None);
             let reason = cancel.headers.get("Reason").map(str::to_string);
@@ -348,33 +466,51 @@ impl InboundCall {
         }
     }
 
-    /// Sends a response to the INVITE with our tag, Contact and the Record-Route copied (§12.1.1).
-    fn respond(&mut self, ctx: &mut Ctx, status: u16, sdp: Option<&str>) {
-        let mut resp = response_for(&self.invite, status, &self.dialog.local_tag);
+    /// Sends a response to the INVITE and keeps it for retransmissions of the INVITE.
+    fn respond(&mut self, ctx: &mut Ctx, status: u16, rseq: Option<u32>) -> String {
+        let text = self.response(ctx, status, rseq).to_string();
+        ctx.send(&text);
+        self.last_response = text.clone();
+        text
+    }
+
+    /// A response to the INVITE with our tag, and for 1xx/2xx our Contact and the
+    /// Record-Route copied (§12.1.1).
+    fn response(&self, ctx: &Ctx, status: u16, rseq: Option<u32>) -> Response {
+        let tag = self
+            .early
+            .as_ref()
+            .map(|d| d.local_tag.clone())
+            .or_else(|| self.session.as_ref().map(|s| s.dialog.local_tag.clone()))
+            .unwrap_or_default();
+        let mut resp = response_for(&self.invite, status, &tag);
         if (101..300).contains(&status) {
             for rr in self.invite.headers.get_all("Record-Route") {
                 resp.headers.push("Record-Route", rr);
             }
             resp.headers.push("Contact", ctx.local.contact_uri());
         }
+        if let Some(rseq) = rseq {
+            resp.headers.push("Require", "100rel");
+            resp.headers.push("RSeq", rseq.to_string());
+        }
         if status == 200 {
             resp.headers.push("Allow", ALLOW);
-            resp.headers.push("Supported", "replaces");
+            let mut timer = Headers::new();
+            if let Some(a) = self.timer {
+                a.write_response(&mut timer);
+            }
+            let supported = if self.timer.is_some() {
+                "outbound, timer"
+            } else {
+                SUPPORTED_DIALOG
+            };
+            resp.headers.push("Supported", supported);
+            for (n, v) in timer.iter() {
+                resp.headers.push(n, v);
+            }
         }
         resp.headers.push("User-Agent", ctx.local.user_agent);
-        if let Some(sdp) = sdp {
-            resp.headers.push("Content-Type", "application/sdp");
-            resp.body = sdp.to_string();
-        }
-        let text = resp.to_string();
-        ctx.send(&text);
-        self.last_response = text;
-    }
-
-    fn send_bye(&mut self, ctx: &mut Ctx, reason: &str) {
-        let via = ctx.new_via();
-        let mut bye = self.dialog.request(Method::Bye, via, ctx.local.user_agent);
-        bye.headers.push("Reason", reason);
-        ctx.send(&bye.to_string());
+        resp
     }
 }

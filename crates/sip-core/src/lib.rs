@@ -10,8 +10,11 @@
 pub mod account;
 mod active;
 pub mod auth;
+mod body;
 pub mod call;
+mod credentials;
 mod dialog;
+pub mod extensions;
 mod incoming;
 pub mod keepalive;
 pub mod message;
@@ -22,6 +25,7 @@ mod reply;
 pub mod rng;
 pub mod sdp;
 mod session;
+pub mod timer;
 pub mod ua;
 
 pub use account::{websocket_url, Account};

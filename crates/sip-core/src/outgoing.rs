@@ -1,52 +1,77 @@
-//! An outgoing call (ours; 3.0.10 had none): offer first, then the INVITE client transaction
-//! (RFC 3261 §17.1.1 on a reliable transport), provisional and early media, ACK, CANCEL,
-//! digest challenges, and the dialog it creates.
+//! An outgoing call (ours; 3.0.10 had none) until its first 2xx: offer first, then the INVITE
+//! client transaction (RFC 3261 §17.1.1 on a reliable transport), provisional responses and
+//! early media (as `pranswer`), reliable provisionals (RFC 3262: PRACK), early dialogs per
+//! fork, digest challenges per realm, redirects (3xx), CANCEL, and the ACK. From the first 2xx
+//! on, the call's `Session` (session.rs) handles the dialog, the same machine an incoming call
+//! uses; later 2xx from other forks are ACKed and ended here (§13.2.2.4).
 
-use crate::auth::{CachedChallenge, Challenge};
+use crate::body;
 use crate::call::{reply, CallError, CallEvent, CallHandle, EndReason, MediaCommand, MediaFailure, Next};
+use crate::credentials::Credentials;
 use crate::dialog::Dialog;
+use crate::extensions::{self, SUPPORTED_INVITE};
 use crate::message::{HeaderAccess, Headers, Method, Request, Response, Uri};
-use crate::session::Session;
+use crate::reply::response_for;
+use crate::session::{copy_credentials, Session, SessionStart, TIMER_64T1_MS};
+use crate::timer;
 use crate::ua::{Ctx, Event, Level, Output, ALLOW};
 
-/// Timer B = 64·T1: no response at all to the INVITE (§17.1.1.2).
-const TIMER_B_MS: u64 = 64 * 500;
-/// After CANCEL, how long we wait for the 487 before giving up on the transaction.
-const CANCEL_WAIT_MS: u64 = 64 * 500;
+/// Redirects (3xx) followed for one call before giving up (loops, hostile servers).
+const MAX_REDIRECTS: usize = 5;
+/// Early dialogs (forks) tracked at once; more are answered but not remembered.
+const MAX_EARLY: usize = 8;
 
 #[derive(Debug)]
 enum State {
     /// Microphone, then our offer, before any INVITE exists.
     Preparing,
     /// INVITE sent; `provisional` once any 1xx arrived (CANCEL is only allowed then, §9.1).
-    Inviting {
-        provisional: bool,
-        cancel_pending: bool,
-    },
+    Inviting { provisional: bool, cancel_pending: bool },
     /// CANCEL sent; waiting for the INVITE's final response.
     Cancelling,
+    /// A 2xx arrived: the session has the call.
     Confirmed,
+}
+
+/// An early dialog: one fork's 1xx with a To tag (§12.1.2).
+#[derive(Debug)]
+struct Early {
+    dialog: Dialog,
+    /// RSeq of the last reliable provisional we PRACKed (RFC 3262 §4).
+    rseq: Option<u32>,
+    /// The SDP of this fork's last provisional, applied as `pranswer`.
+    sdp: Option<String>,
 }
 
 #[derive(Debug)]
 pub(crate) struct OutboundCall {
     pub handle: CallHandle,
     state: State,
+    /// The To URI: what the app dialled.
+    to_uri: String,
+    /// The Request-URI: `to_uri`, or where a 3xx sent us.
     target: String,
     call_id: String,
     local_tag: String,
     invite: Option<Request>,
     branch: String,
+    /// The last local CSeq used (INVITE, then PRACKs).
     cseq: u32,
+    invite_cseq: u32,
     offer: String,
-    dialog: Option<Dialog>,
-    /// The answer SDP was applied (from a 183 or the 2xx); apply once only.
-    answered_media: bool,
+    early: Vec<Early>,
+    /// The early SDP applied last, so an unchanged one is not applied again.
+    pranswer: Option<String>,
     deadline: Option<u64>,
-    credentials: Option<CachedChallenge>,
+    credentials: Credentials,
     challenges: u8,
-    /// Mid-call signalling, once answered.
+    /// Request-URIs already tried (the dialled one and each redirect).
+    tried: Vec<String>,
+    /// Session-Expires asked for after a 422 (RFC 4028 §7.3).
+    session_expires: Option<u32>,
     session: Option<Session>,
+    /// The ACK for each answered fork, re-sent when its 2xx is retransmitted.
+    acks: Vec<(String, String)>,
 }
 
 /// `1234` or `+9198...` → `sip:1234@<domain>`; `sip:`/`sips:` URIs are taken as they are.
@@ -79,19 +104,24 @@ impl OutboundCall {
         OutboundCall {
             handle,
             state: State::Preparing,
+            to_uri: target.clone(),
+            tried: vec![target.clone()],
             target,
             call_id,
             local_tag: ctx.rng.token(10),
             invite: None,
             branch: String::new(),
             cseq: 0,
+            invite_cseq: 0,
             offer: String::new(),
-            dialog: None,
-            answered_media: false,
+            early: Vec::new(),
+            pranswer: None,
             deadline: None,
-            credentials: None,
+            credentials: Credentials::default(),
             challenges: 0,
+            session_expires: None,
             session: None,
+            acks: Vec::new(),
         }
     }
 
@@ -100,42 +130,36 @@ impl OutboundCall {
         [self.deadline, session].into_iter().flatten().min()
     }
 
-    pub fn session_parts(&mut self) -> Option<(&mut Session, &mut Dialog)> {
-        match (&self.state, self.session.as_mut(), self.dialog.as_mut()) {
-            (State::Confirmed, Some(s), Some(d)) => Some((s, d)),
-            _ => None,
-        }
+    /// The session of a call the far end answered, for mid-call requests of ours.
+    pub fn session(&mut self) -> Option<&mut Session> {
+        self.session.as_mut()
     }
 
     /// Our SDP: the call's offer, or a mid-call one.
     pub fn on_local_sdp(&mut self, ctx: &mut Ctx, sdp: &str) {
-        if matches!(self.state, State::Preparing) {
-            self.on_offer_ready(ctx, sdp);
-        } else if let Some((session, dialog)) = self.session_parts() {
-            if !session.on_local_sdp(ctx, dialog, sdp) {
+        if let Some(session) = self.session.as_mut() {
+            if !session.on_local_sdp(ctx, sdp) {
                 ctx.log(Level::Debug, "local SDP ignored: nothing waits for it");
             }
+            return;
         }
-    }
-
-    pub fn is_unanswered(&self) -> bool {
-        !matches!(self.state, State::Confirmed)
-    }
-
-    pub fn on_mic_ready(&mut self, ctx: &mut Ctx) {
-        if matches!(self.state, State::Preparing) {
-            ctx.out
-                .push_back(Output::Media(MediaCommand::CreateOffer { call: self.handle }));
-        }
-    }
-
-    pub fn on_offer_ready(&mut self, ctx: &mut Ctx, sdp: &str) {
         if !matches!(self.state, State::Preparing) || self.invite.is_some() {
             return;
         }
         self.offer = sdp.to_string();
         if ctx.link_up {
             self.send_invite(ctx);
+        }
+    }
+
+    pub fn is_unanswered(&self) -> bool {
+        self.session.is_none()
+    }
+
+    pub fn on_mic_ready(&mut self, ctx: &mut Ctx) {
+        if matches!(self.state, State::Preparing) {
+            ctx.out
+                .push_back(Output::Media(MediaCommand::CreateOffer { call: self.handle }));
         }
     }
 
@@ -147,25 +171,36 @@ impl OutboundCall {
     }
 
     pub fn on_media_failed(&mut self, ctx: &mut Ctx, failure: MediaFailure) -> Next {
-        match self.state {
-            State::Preparing => Next::Ended(EndReason::MediaFailed(failure)),
+        if let Some(session) = self.session.as_mut() {
+            return session.on_media_failed(ctx, failure);
+        }
+        match (&self.state, &failure) {
+            (State::Preparing, _) => Next::Ended(EndReason::MediaFailed(failure)),
+            // Early media that will not play is no reason to give up: the 2xx brings the answer.
+            (_, MediaFailure::Answer(_)) => {
+                ctx.log(Level::Warn, &format!("early media not applied: {failure}"));
+                self.pranswer = None;
+                Next::Continue
+            }
             _ => {
-                // The far end's answer could not be applied: no media will flow, so end it.
                 ctx.log(Level::Error, &format!("media failure on an outgoing call: {failure}"));
-                self.hangup(ctx);
-                Next::Ended(EndReason::MediaFailed(failure))
+                match self.hangup(ctx) {
+                    Next::Continue => Next::Continue, // CANCEL sent or pending: its outcome ends it
+                    Next::Ended(_) => Next::Ended(EndReason::MediaFailed(failure)),
+                }
             }
         }
     }
 
     /// Hangup: nothing to tell before the INVITE, CANCEL while it is pending, BYE once answered.
     pub fn hangup(&mut self, ctx: &mut Ctx) -> Next {
+        if let Some(session) = self.session.as_mut() {
+            return session.hangup(ctx);
+        }
         match &mut self.state {
             State::Preparing => Next::Ended(EndReason::LocalCancel),
             State::Inviting { provisional: true, .. } => {
                 self.send_cancel(ctx);
-                self.state = State::Cancelling;
-                self.deadline = Some(ctx.now + CANCEL_WAIT_MS);
                 Next::Continue
             }
             // §9.1: no CANCEL before a provisional response; send it when one arrives.
@@ -173,17 +208,13 @@ impl OutboundCall {
                 *cancel_pending = true;
                 Next::Continue
             }
-            State::Cancelling => Next::Continue,
-            State::Confirmed => {
-                self.send_bye(ctx);
-                Next::Ended(EndReason::LocalHangup)
-            }
+            State::Cancelling | State::Confirmed => Next::Continue,
         }
     }
 
     pub fn on_timeout(&mut self, ctx: &mut Ctx) -> Next {
         if let Some(session) = self.session.as_mut() {
-            session.on_timeout(ctx);
+            return session.on_timeout(ctx);
         }
         if self.deadline.is_none_or(|d| d > ctx.now) {
             return Next::Continue;
@@ -199,41 +230,83 @@ impl OutboundCall {
         }
     }
 
-    /// Responses to our INVITE (matched by branch and CSeq) or to our CANCEL/BYE.
+    /// Responses to our INVITE, CANCEL and PRACK, and to our requests in the dialog.
     pub fn owns_response(&self, resp: &Response) -> bool {
         resp.call_id() == Some(self.call_id.as_str())
     }
 
+    /// Requests of the far end in the dialog, or in an early dialog.
     pub fn owns_request(&self, req: &Request) -> bool {
-        self.dialog.as_ref().is_some_and(|d| d.matches(req))
+        self.session.as_ref().is_some_and(|s| s.owns(req)) || self.early.iter().any(|e| e.dialog.matches(req))
+    }
+
+    pub fn on_request(&mut self, ctx: &mut Ctx, req: &Request) -> Next {
+        if let Some(session) = self.session.as_mut().filter(|s| s.owns(req)) {
+            return session.on_request(ctx, req);
+        }
+        let Some(early) = self.early.iter_mut().find(|e| e.dialog.matches(req)) else {
+            return Next::Continue;
+        };
+        let tag = early.dialog.local_tag.clone();
+        if req.method == Method::Ack {
+            return Next::Continue;
+        }
+        let seq = req.cseq().map_or(0, |c| c.seq);
+        if seq <= early.dialog.remote_cseq && early.dialog.remote_cseq != 0 {
+            reply(ctx, req, 500, &tag); // §12.2.2: out of order
+            return Next::Continue;
+        }
+        early.dialog.remote_cseq = seq;
+        match req.method {
+            Method::Update if body::sdp(&req.headers, &req.body).ok().flatten().is_none() => reply(ctx, req, 200, &tag),
+            Method::Update => {
+                // RFC 3311 §5.2: our INVITE's offer/answer is not final yet.
+                let mut resp = response_for(req, 500, &tag);
+                resp.headers.push("Retry-After", ctx.rng.below(11).to_string());
+                crate::call::send_response(ctx, resp);
+            }
+            Method::Info | Method::Options => reply(ctx, req, 200, &tag),
+            // §15: the callee may not BYE an early dialog; a PRACK is ours to send, not theirs.
+            _ => reply(ctx, req, 481, &tag),
+        }
+        Next::Continue
     }
 
     pub fn on_response(&mut self, ctx: &mut Ctx, resp: &Response) -> Next {
         let Some(cseq) = resp.cseq() else { return Next::Continue };
-        let initial = cseq.method == "INVITE" && cseq.seq == self.cseq;
-        if !initial {
-            if let Some((session, dialog)) = self.session_parts() {
-                return session.on_response(ctx, dialog, resp).unwrap_or(Next::Continue);
+        let of_invite = cseq.method == "INVITE" && cseq.seq == self.invite_cseq;
+        if !of_invite {
+            if let Some(session) = self.session.as_mut() {
+                return session.on_response(ctx, resp);
             }
+            return Next::Continue; // 200 to our CANCEL or PRACK: nothing more to do
         }
-        if cseq.method != "INVITE" {
-            return Next::Continue; // 200 to our CANCEL or BYE: nothing more to do
+        if (200..300).contains(&resp.status) {
+            return self.on_success(ctx, resp);
         }
         let via_branch = resp.top_via().and_then(|v| v.branch().map(str::to_string));
-        let current = cseq.seq == self.cseq && via_branch.as_deref() == Some(self.branch.as_str());
-        if (200..300).contains(&resp.status) {
-            return self.on_success(ctx, resp, current);
-        }
-        if !current {
+        if via_branch.as_deref() != Some(self.branch.as_str()) || self.session.is_some() {
             return Next::Continue;
         }
         if resp.status < 200 {
             return self.on_provisional(ctx, resp);
         }
         self.ack_non_2xx(ctx, resp);
+        let cancelling = matches!(
+            self.state,
+            State::Cancelling
+                | State::Inviting {
+                    cancel_pending: true,
+                    ..
+                }
+        );
         match resp.status {
-            401 | 407 if matches!(self.state, State::Inviting { .. }) => self.on_challenge(ctx, resp),
-            487 if matches!(self.state, State::Cancelling) => Next::Ended(EndReason::LocalCancel),
+            487 if cancelling => Next::Ended(EndReason::LocalCancel),
+            // P1-9: a hangup before the first 1xx must not be lost to a challenge or redirect.
+            _ if cancelling => Next::Ended(EndReason::LocalCancel),
+            401 | 407 => self.on_challenge(ctx, resp),
+            422 => self.on_too_brief(ctx, resp),
+            300..=399 => self.on_redirect(ctx, resp),
             status => Next::Ended(EndReason::Rejected {
                 status,
                 reason: resp.reason.clone(),
@@ -251,57 +324,155 @@ impl OutboundCall {
             self.deadline = None; // Timer B stops at the first provisional (§17.1.1.2)
             if *cancel_pending {
                 self.send_cancel(ctx);
-                self.state = State::Cancelling;
-                self.deadline = Some(ctx.now + CANCEL_WAIT_MS);
                 return Next::Continue;
+            }
+        }
+        if resp.status == 100 {
+            return Next::Continue;
+        }
+        let fork = self.early_dialog(resp);
+        if extensions::has(&resp.headers, "Require", "100rel") {
+            if let Some(i) = fork {
+                if !self.prack(ctx, i, resp) {
+                    return Next::Continue; // a retransmission or out of order: discarded (§4)
+                }
             }
         }
         if resp.status == 180 || resp.status == 183 {
             ctx.emit(Event::Call(CallEvent::Ringing { call: self.handle }));
         }
-        if !resp.body.trim().is_empty() && !self.answered_media {
-            // 183 with SDP: early media (ringback from the far end's network).
-            self.answered_media = true;
-            ctx.out.push_back(Output::Media(MediaCommand::ApplyAnswer {
-                call: self.handle,
-                sdp: resp.body.clone(),
-                provisional: true,
-            }));
-            ctx.emit(Event::Call(CallEvent::EarlyMedia { call: self.handle }));
+        let sdp = body::sdp(&resp.headers, &resp.body).ok().flatten();
+        if let Some(sdp) = sdp {
+            if let Some(e) = fork.and_then(|i| self.early.get_mut(i)) {
+                e.sdp = Some(sdp.clone());
+            }
+            if self.pranswer.as_deref() != Some(sdp.as_str()) {
+                // Early media (RFC 3960): a preview until the 2xx brings the final answer.
+                let first = self.pranswer.is_none();
+                self.pranswer = Some(sdp.clone());
+                ctx.out.push_back(Output::Media(MediaCommand::ApplyAnswer {
+                    call: self.handle,
+                    sdp,
+                    provisional: true,
+                }));
+                if first {
+                    ctx.emit(Event::Call(CallEvent::EarlyMedia { call: self.handle }));
+                }
+            }
         }
         Next::Continue
     }
 
-    fn on_success(&mut self, ctx: &mut Ctx, resp: &Response, current: bool) -> Next {
-        if self.dialog.is_some() || !current {
-            // A retransmitted 2xx (its ACK was lost): acknowledge again (§13.2.2.4).
-            if let Some(d) = self.dialog.clone() {
-                self.send_ack(ctx, d);
+    /// The early dialog of a 1xx with a To tag, created on its first response (its index).
+    fn early_dialog(&mut self, resp: &Response) -> Option<usize> {
+        let tag = resp.to_addr()?.tag()?.to_string();
+        if let Some(i) = self.early.iter().position(|e| e.dialog.remote_tag == tag) {
+            if let Some(e) = self.early.get_mut(i) {
+                e.dialog.refresh_target(resp);
             }
+            return Some(i);
+        }
+        if self.early.len() >= MAX_EARLY {
+            return None;
+        }
+        let dialog = Dialog::new_uac(self.invite.as_ref()?, resp)?;
+        self.early.push(Early {
+            dialog,
+            rseq: None,
+            sdp: None,
+        });
+        Some(self.early.len() - 1)
+    }
+
+    /// RFC 3262 §4: PRACK for a reliable provisional in order; false when it is discarded.
+    fn prack(&mut self, ctx: &mut Ctx, i: usize, resp: &Response) -> bool {
+        let Some(rseq) = resp.header_u32("RSeq") else {
+            return true; // Require: 100rel without RSeq: treat it as unreliable
+        };
+        let Some(e) = self.early.get_mut(i) else { return true };
+        if e.rseq.is_some_and(|last| rseq != last.wrapping_add(1)) {
+            return false;
+        }
+        e.rseq = Some(rseq);
+        let via = ctx.new_via();
+        e.dialog.local_cseq = self.cseq;
+        let mut prack = e.dialog.request(Method::Prack, via, ctx.local.user_agent);
+        self.cseq = e.dialog.local_cseq;
+        prack
+            .headers
+            .push("RAck", format!("{rseq} {} INVITE", self.invite_cseq));
+        if !self.credentials.is_empty() {
+            let uri = prack.uri.clone();
+            self.credentials.authorize(ctx, "PRACK", &uri, &mut prack.headers);
+        }
+        ctx.send(&prack.to_string());
+        true
+    }
+
+    fn on_success(&mut self, ctx: &mut Ctx, resp: &Response) -> Next {
+        let Some(invite) = self.invite.clone() else {
+            return Next::Continue;
+        };
+        let Some(mut dialog) = Dialog::new_uac(&invite, resp) else {
+            return Next::Continue; // not a response to our INVITE after all (no tags)
+        };
+        if let Some((_, ack)) = self.acks.iter().find(|(t, _)| *t == dialog.remote_tag) {
+            // A retransmitted 2xx (its ACK was lost): acknowledge again (§13.2.2.4).
+            let ack = ack.clone();
+            ctx.send(&ack);
             return Next::Continue;
         }
-        let Some(invite) = self.invite.as_ref() else {
+        if self.acks.len() >= MAX_EARLY {
             return Next::Continue;
-        };
-        let Some(dialog) = Dialog::new_uac(invite, resp) else {
-            ctx.log(Level::Error, "2xx to our INVITE without To tag or Contact; hanging up");
-            return Next::Ended(EndReason::Rejected {
-                status: resp.status,
-                reason: "malformed 2xx".into(),
-            });
-        };
-        self.session = Some(Session::new(self.handle, true, &self.offer, &resp.body));
-        self.dialog = Some(dialog.clone());
+        }
         self.deadline = None;
-        self.send_ack(ctx, dialog);
-        if !self.answered_media {
-            self.answered_media = true;
-            ctx.out.push_back(Output::Media(MediaCommand::ApplyAnswer {
-                call: self.handle,
-                sdp: resp.body.clone(),
-                provisional: false,
-                }));
+        let ack = self.send_ack(ctx, &invite, &dialog);
+        self.acks.push((dialog.remote_tag.clone(), ack));
+        let malformed = dialog.remote_tag.is_empty() || resp.contacts().is_empty();
+        if self.session.is_some() || malformed {
+            // §13.2.2.4: every 2xx is ACKed on its own dialog; one we cannot use (another fork
+            // answered first, or it lacks a To tag or Contact) is then ended with BYE.
+            let via = ctx.new_via();
+            dialog.local_cseq = dialog.local_cseq.max(self.cseq);
+            let mut bye = dialog.request(Method::Bye, via, ctx.local.user_agent);
+            let why = if malformed {
+                "SIP;cause=400;text=\"2xx without To tag or Contact\""
+            } else {
+                "SIP;cause=200;text=\"Call completed elsewhere\""
+            };
+            bye.headers.push("Reason", why);
+            ctx.send(&bye.to_string());
+            if malformed && self.session.is_none() {
+                ctx.log(Level::Error, "2xx to our INVITE without To tag or Contact; hung up");
+                return Next::Ended(EndReason::Rejected {
+                    status: resp.status,
+                    reason: "malformed 2xx".into(),
+                });
+            }
+            ctx.log(Level::Info, "another fork answered too; ended it with BYE");
+            return Next::Continue;
         }
+        // The answer: in the 2xx, else the early answer of the same fork (RFC 3262 §5).
+        let early_sdp = self
+            .early
+            .iter()
+            .find(|e| e.dialog.remote_tag == dialog.remote_tag)
+            .and_then(|e| e.sdp.clone());
+        let answer = body::sdp(&resp.headers, &resp.body).ok().flatten().or(early_sdp);
+        dialog.local_cseq = dialog.local_cseq.max(self.cseq);
+        let mut session = Session::new(
+            ctx,
+            SessionStart {
+                handle: self.handle,
+                owns_call_id: true,
+                dialog,
+                local_sdp: &self.offer,
+                remote_sdp: answer.as_deref(),
+                peer_allow: resp.headers.get("Allow"),
+                timer: timer::as_uac(&resp.headers),
+                credentials: Credentials::default(),
+            },
+        );
         let cancelled = matches!(
             self.state,
             State::Cancelling
@@ -311,72 +482,81 @@ impl OutboundCall {
                 }
         );
         self.state = State::Confirmed;
+        self.early.clear();
         ctx.emit(Event::Call(CallEvent::Connected { call: self.handle }));
+        let Some(answer) = answer else {
+            ctx.log(Level::Error, "the 2xx to our INVITE carried no answer; hanging up");
+            session.bye(ctx, "SIP;cause=488;text=\"No answer in the 2xx\"");
+            return Next::Ended(EndReason::MediaFailed(MediaFailure::Answer(
+                "the 2xx carried no SDP answer".into(),
+            )));
+        };
+        session.apply_initial_answer(ctx, answer);
+        self.session = Some(session);
         if cancelled {
             // The 200 crossed our CANCEL (§9.1): the call exists now, so end it with BYE.
-            self.send_bye(ctx);
+            if let Some(s) = self.session.as_mut() {
+                s.hangup(ctx);
+            }
             return Next::Ended(EndReason::LocalCancel);
         }
         Next::Continue
     }
 
     fn on_challenge(&mut self, ctx: &mut Ctx, resp: &Response) -> Next {
-        let proxy = resp.status == 407;
-        let header = if proxy {
-            "Proxy-Authenticate"
-        } else {
-            "WWW-Authenticate"
-        };
-        let challenge = resp
-            .headers
-            .get_all(header)
-            .find_map(|v| Challenge::parse(v, proxy).ok());
-        let fresh = challenge.as_ref().is_some_and(|c| c.stale || self.challenges == 0);
-        match challenge {
-            Some(c) if fresh && self.challenges < 3 => {
-                self.challenges += 1;
-                self.credentials = Some(CachedChallenge::new(c));
+        if self.credentials.on_challenge(resp, self.challenges) {
+            self.challenges += 1;
+            self.send_invite(ctx);
+            return Next::Continue;
+        }
+        Next::Ended(EndReason::Rejected {
+            status: resp.status,
+            reason: "authentication failed".into(),
+        })
+    }
+
+    /// RFC 4028 §7.3: 422 names the shortest session interval the far end accepts.
+    fn on_too_brief(&mut self, ctx: &mut Ctx, resp: &Response) -> Next {
+        let min = resp.header_u32("Min-SE").unwrap_or(timer::MIN_SE).max(timer::MIN_SE);
+        if self.session_expires.is_some_and(|se| se >= min) {
+            return Next::Ended(EndReason::Rejected {
+                status: 422,
+                reason: resp.reason.clone(),
+            });
+        }
+        self.session_expires = Some(min);
+        self.send_invite(ctx);
+        Next::Continue
+    }
+
+    /// §8.1.3.4: a 3xx names where to try instead; the first SIP Contact not yet tried.
+    fn on_redirect(&mut self, ctx: &mut Ctx, resp: &Response) -> Next {
+        let next = resp
+            .contacts()
+            .into_iter()
+            .map(|c| c.uri)
+            .filter(|u| u.scheme == "sip" || u.scheme == "sips")
+            .map(|u| u.to_string())
+            .find(|u| !self.tried.contains(u));
+        match next {
+            Some(uri) if self.tried.len() <= MAX_REDIRECTS => {
+                ctx.log(Level::Info, &format!("{} redirect: calling {uri}", resp.status));
+                self.tried.push(uri.clone());
+                self.target = uri;
+                self.early.clear();
                 self.send_invite(ctx);
                 Next::Continue
             }
             _ => Next::Ended(EndReason::Rejected {
                 status: resp.status,
-                reason: "authentication failed".into(),
+                reason: resp.reason.clone(),
             }),
-        }
-    }
-
-    pub fn on_request(&mut self, ctx: &mut Ctx, req: &Request) -> Next {
-        let Some(dialog) = self.dialog.as_mut() else {
-            return Next::Continue;
-        };
-        let tag = dialog.local_tag.clone();
-        match req.method {
-            Method::Bye => {
-                reply(ctx, req, 200, &tag);
-                Next::Ended(EndReason::RemoteHangup {
-                    reason: req.headers.get("Reason").map(str::to_string),
-                })
-            }
-            Method::Ack => Next::Continue,
-            Method::Options => {
-                reply(ctx, req, 200, &tag);
-                Next::Continue
-            }
-            _ => {
-                let status = if matches!(req.method, Method::Invite | Method::Update) {
-                    488
-                } else {
-                    501
-                };
-                reply(ctx, req, status, &tag);
-                Next::Continue
-            }
         }
     }
 
     fn send_invite(&mut self, ctx: &mut Ctx) {
         self.cseq += 1;
+        self.invite_cseq = self.cseq;
         self.branch = ctx.rng.branch();
         let acc = ctx.account;
         let mut h = Headers::new();
@@ -390,22 +570,23 @@ impl OutboundCall {
                 None => from,
             },
         );
-        h.push("To", format!("<{}>", self.target));
+        h.push("To", format!("<{}>", self.to_uri));
         h.push("Call-ID", self.call_id.clone());
         h.push("CSeq", format!("{} INVITE", self.cseq));
         h.push("Contact", ctx.local.contact_uri());
-        if let Some(cred) = self.credentials.as_mut() {
-            let cnonce = ctx.rng.token(16);
-            let value = cred.authorize(&acc.auth_user, &acc.password, "INVITE", &self.target, &cnonce);
-            h.push(cred.challenge.header_name(), value);
-        }
+        let target = self.target.clone();
+        self.credentials.authorize(ctx, "INVITE", &target, &mut h);
         h.push("Allow", ALLOW);
-        h.push("Supported", "replaces");
+        h.push("Supported", SUPPORTED_INVITE);
+        if let Some(se) = self.session_expires {
+            h.push("Session-Expires", se.to_string());
+            h.push("Min-SE", se.to_string());
+        }
         h.push("User-Agent", ctx.local.user_agent);
         h.push("Content-Type", "application/sdp");
         let invite = Request {
             method: Method::Invite,
-            uri: self.target.clone(),
+            uri: target,
             headers: h,
             body: self.offer.clone(),
         };
@@ -415,19 +596,20 @@ impl OutboundCall {
             provisional: false,
             cancel_pending: false,
         };
-        self.deadline = Some(ctx.now + TIMER_B_MS);
+        self.deadline = Some(ctx.now + TIMER_64T1_MS);
     }
 
-    /// CANCEL: same Request-URI, Call-ID, From, To, CSeq number and branch as the INVITE (§9.1).
+    /// CANCEL: same Request-URI, Call-ID, From, To, CSeq number, Route and branch as the
+    /// INVITE (§9.1).
     fn send_cancel(&mut self, ctx: &mut Ctx) {
         let Some(invite) = &self.invite else { return };
         let mut h = Headers::new();
-        for name in ["Via", "Max-Forwards", "From", "To", "Call-ID"] {
-            if let Some(v) = invite.headers.get(name) {
+        for name in ["Via", "Max-Forwards", "Route", "From", "To", "Call-ID"] {
+            for v in invite.headers.get_all(name) {
                 h.push(name, v);
             }
         }
-        h.push("CSeq", format!("{} CANCEL", self.cseq));
+        h.push("CSeq", format!("{} CANCEL", self.invite_cseq));
         h.push("Reason", "SIP;cause=487;text=\"Hung up before answer\"");
         h.push("User-Agent", ctx.local.user_agent);
         let cancel = Request {
@@ -437,21 +619,24 @@ impl OutboundCall {
             body: String::new(),
         };
         ctx.send(&cancel.to_string());
+        self.state = State::Cancelling;
+        self.deadline = Some(ctx.now + TIMER_64T1_MS);
     }
 
     /// ACK to a non-2xx final: part of the INVITE transaction, same branch (§17.1.1.3).
     fn ack_non_2xx(&mut self, ctx: &mut Ctx, resp: &Response) {
         let Some(invite) = &self.invite else { return };
         let mut h = Headers::new();
-        for name in ["Via", "Max-Forwards", "From", "Call-ID"] {
-            if let Some(v) = invite.headers.get(name) {
+        for name in ["Via", "Max-Forwards", "Route", "From", "Call-ID"] {
+            for v in invite.headers.get_all(name) {
                 h.push(name, v);
             }
         }
         if let Some(to) = resp.headers.get("To") {
             h.push("To", to);
         }
-        h.push("CSeq", format!("{} ACK", self.cseq));
+        h.push("CSeq", format!("{} ACK", self.invite_cseq));
+        copy_credentials(invite, &mut h);
         let ack = Request {
             method: Method::Ack,
             uri: invite.uri.clone(),
@@ -461,21 +646,16 @@ impl OutboundCall {
         ctx.send(&ack.to_string());
     }
 
-    /// ACK to a 2xx: a new request in the dialog with the INVITE's CSeq number (§13.2.2.4).
-    fn send_ack(&mut self, ctx: &mut Ctx, mut dialog: Dialog) {
-        dialog.local_cseq = self.cseq - 1;
+    /// ACK to a 2xx: a new request in its dialog with the INVITE's CSeq number and
+    /// credentials (§13.2.2.4). Returns the text, for retransmitted 2xx.
+    fn send_ack(&self, ctx: &mut Ctx, invite: &Request, dialog: &Dialog) -> String {
+        let mut d = dialog.clone();
+        d.local_cseq = self.invite_cseq.saturating_sub(1);
         let via = ctx.new_via();
-        let ack = dialog.request(Method::Ack, via, ctx.local.user_agent);
-        ctx.send(&ack.to_string());
-    }
-
-    fn send_bye(&mut self, ctx: &mut Ctx) {
-        let Some(dialog) = self.dialog.as_mut() else { return };
-        dialog.local_cseq = dialog.local_cseq.max(self.cseq);
-        let via = ctx.new_via();
-        let mut bye = dialog.request(Method::Bye, via, ctx.local.user_agent);
-        bye.headers
-            .push("Reason", "Q.850;cause=16;text=\"Normal call clearing\"");
-        ctx.send(&bye.to_string());
+        let mut ack = d.request(Method::Ack, via, ctx.local.user_agent);
+        copy_credentials(invite, &mut ack.headers);
+        let text = ack.to_string();
+        ctx.send(&text);
+        text
     }
 }

@@ -304,13 +304,24 @@ impl Registration {
                     _ => self.fail(ctx, RegistrationFailure::IntervalTooBrief { min_expires: min }),
                 }
             }
-            status => self.fail(
-                ctx,
-                RegistrationFailure::Rejected {
-                    status,
-                    reason: resp.reason.clone(),
-                },
-            ),
+            status => {
+                // §21.5.4: a 503 (or 500/480/486) may say when to come back; we wait that long
+                // (within 1 s to 1 h) instead of our own backoff.
+                let after = resp
+                    .headers
+                    .get("Retry-After")
+                    .and_then(|v| v.split([';', '(']).next())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(|s| s.clamp(1, 3_600) * 1000);
+                self.fail_after(
+                    ctx,
+                    RegistrationFailure::Rejected {
+                        status,
+                        reason: resp.reason.clone(),
+                    },
+                    after,
+                );
+            }
         }
         true
     }
@@ -326,15 +337,17 @@ impl Registration {
             }
             return;
         }
-        let granted = granted_expires(resp, ctx, pending.expires);
-        if granted == 0 {
+        let (granted, listed) = granted_expires(resp, ctx, pending.expires);
+        if !listed {
+            // Never go idle while the app wants to be registered: assume the registrar did
+            // what we asked, and the next refresh asks again.
             ctx.log(
                 Level::Warn,
-                "registrar answered 200 without our binding; treating as unregistered",
+                &format!("registrar's 200 lists bindings but not ours; assuming {granted} s"),
             );
-            self.set_state(ctx, RegistrationState::Unregistered);
-            return;
         }
+        // A granted 0 would refresh at once, forever: ask again after the usual backoff instead.
+        let granted = if granted == 0 { pending.expires.max(60) } else { granted };
         if granted != pending.expires {
             ctx.log(
                 Level::Info,
@@ -400,6 +413,11 @@ impl Registration {
     }
 
     fn fail(&mut self, ctx: &mut Ctx, failure: RegistrationFailure) {
+        self.fail_after(ctx, failure, None);
+    }
+
+    /// A failed attempt: the next waits `retry_after` (the server's Retry-After) or our backoff.
+    fn fail_after(&mut self, ctx: &mut Ctx, failure: RegistrationFailure, retry_after: Option<u64>) {
         self.pending = None;
         self.refresh_at = None;
         self.failures = self.failures.saturating_add(1);
@@ -407,7 +425,7 @@ impl Registration {
             .saturating_mul(1 << self.failures.saturating_sub(1).min(5))
             .min(BACKOFF_MAX_MS);
         // Full jitter over the upper half, so tabs that lost the server together do not return together.
-        let delay = exp / 2 + ctx.rng.below(exp / 2 + 1);
+        let delay = retry_after.unwrap_or_else(|| exp / 2 + ctx.rng.below(exp / 2 + 1));
         self.retry_at = Some(ctx.now + delay);
         if failure.is_transient() && self.want {
             ctx.log(
@@ -472,7 +490,7 @@ impl Registration {
             h.push(cred.challenge.header_name(), value);
         }
         h.push("Allow", crate::ua::ALLOW);
-        h.push("Supported", "path");
+        h.push("Supported", crate::extensions::SUPPORTED_REGISTER);
         h.push("User-Agent", ctx.local.user_agent);
         let req = Request {
             method: Method::Register,
@@ -504,29 +522,26 @@ impl Registration {
 }
 
 /// RFC 3261 §10.2.4: the expiry of *our* binding in the 200's Contact list, else the Expires
-/// header, else what we asked for.
-fn granted_expires(resp: &Response, ctx: &Ctx, asked: u32) -> u32 {
+/// header, else what we asked for. Ours is the one with our `+sip.instance`, or our Contact
+/// user (8 random characters): registrars that rewrite Contacts (NAT fixing, topology hiding)
+/// change the host, and 3.0.10 (SIP.js) matched on the user alone. The bool says whether the
+/// 200 listed our binding at all.
+fn granted_expires(resp: &Response, ctx: &Ctx, asked: u32) -> (u32, bool) {
     let ours = |c: &Address| {
         let by_instance = c
             .params
             .get("+sip.instance")
             .is_some_and(|i| i == ctx.local.instance_urn());
-        let by_uri = c.uri.user.as_deref() == Some(ctx.local.contact_user.as_str())
-            && c.uri.host.eq_ignore_ascii_case(&ctx.local.via_host);
-        by_instance || by_uri
+        by_instance || c.uri.user.as_deref() == Some(ctx.local.contact_user.as_str())
     };
     let contacts = resp.contacts();
-    if let Some(c) = contacts.iter().find(|c| ours(c)) {
-        if let Some(e) = c.params.get("expires").and_then(|e| e.parse().ok()) {
-            return e;
+    let header = resp.header_u32("Expires");
+    match contacts.iter().find(|c| ours(c)) {
+        Some(c) => {
+            let param = c.params.get("expires").and_then(|e| e.trim().parse().ok());
+            (param.or(header).unwrap_or(asked), true)
         }
+        // A 200 listing no binding at all (some registrars omit Contact) granted the request.
+        None => (header.unwrap_or(asked), contacts.is_empty()),
     }
-    if contacts.is_empty() && asked > 0 {
-        // A 200 that lists no binding at all: registrars that omit Contact still granted the request.
-        return resp.header_u32("Expires").unwrap_or(asked);
-    }
-    if !contacts.iter().any(ours) {
-        return 0;
-    }
-    resp.header_u32("Expires").unwrap_or(asked)
 }

@@ -43,36 +43,70 @@ impl Direction {
 }
 
 /// The direction of the first audio stream: its own attribute, else the session-level one,
-/// else sendrecv (§5.1). A port of zero (rejected stream) reads as inactive.
-pub fn audio_direction(sdp: &str) -> Direction {
-    let mut session = None;
-    let mut section: Option<bool> = None; // None: session level; Some(is_audio) inside an m= section
+/// else sendrecv (RFC 3264 §5.1). `None` when there is no audio stream or it is rejected
+/// (port 0): that is neither a hold nor a resume.
+///
+/// RFC 2543 hold, still sent by old gateways, is a connection address of 0.0.0.0 (RFC 3264
+/// §8.4 asks answerers to understand it): the offerer then receives nothing, so it reads as
+/// the direction without "receive".
+pub fn audio_direction(sdp: &str) -> Option<Direction> {
+    let mut session_dir = None;
+    let mut session_zero = false;
+    let mut audio: Option<(Option<Direction>, Option<bool>)> = None; // (direction, c= is 0.0.0.0)
+    let mut in_audio = false;
+    let mut seen_media = false;
     for line in sdp.lines().map(str::trim) {
         if let Some(m) = line.strip_prefix("m=") {
-            if section == Some(true) {
-                break; // the first audio section ended without a direction attribute
+            if in_audio {
+                break; // the first audio section ended
             }
-            let audio = m.starts_with("audio ");
-            if audio && m.split_whitespace().nth(1) == Some("0") {
-                return Direction::Inactive;
+            seen_media = true;
+            let is_audio = m.starts_with("audio ");
+            if is_audio && audio.is_none() {
+                if m.split_whitespace().nth(1) == Some("0") {
+                    return None;
+                }
+                audio = Some((None, None));
+                in_audio = true;
             }
-            section = Some(audio);
             continue;
         }
+        let zero = line
+            .strip_prefix("c=")
+            .map(|c| c.split_whitespace().nth(2) == Some("0.0.0.0"));
         let dir = match line {
-            "a=sendrecv" => Direction::SendRecv,
-            "a=sendonly" => Direction::SendOnly,
-            "a=recvonly" => Direction::RecvOnly,
-            "a=inactive" => Direction::Inactive,
-            _ => continue,
+            "a=sendrecv" => Some(Direction::SendRecv),
+            "a=sendonly" => Some(Direction::SendOnly),
+            "a=recvonly" => Some(Direction::RecvOnly),
+            "a=inactive" => Some(Direction::Inactive),
+            _ => None,
         };
-        match section {
-            None => session = Some(dir),
-            Some(true) => return dir,
-            Some(false) => {}
+        match (&mut audio, in_audio, seen_media) {
+            (Some((d, z)), true, _) => {
+                if dir.is_some() {
+                    *d = dir;
+                }
+                if zero.is_some() {
+                    *z = zero;
+                }
+            }
+            (_, _, false) => {
+                if dir.is_some() {
+                    session_dir = dir;
+                }
+                if let Some(zero) = zero {
+                    session_zero = zero;
+                }
+            }
+            _ => {}
         }
     }
-    session.unwrap_or(Direction::SendRecv)
+    let (dir, zero) = audio?;
+    let dir = dir.or(session_dir).unwrap_or(Direction::SendRecv);
+    if zero.unwrap_or(session_zero) {
+        return Some(Direction::from_flags(dir.sends(), false));
+    }
+    Some(dir)
 }
 
 /// RFC 3264 §6.1: the answer to an offered direction. We receive only what the peer sends,
@@ -125,13 +159,33 @@ mod tests {
     #[test]
     fn reads_media_then_session_level() {
         let media = "v=0\r\na=sendrecv\r\nm=audio 4000 RTP/AVP 0\r\na=sendonly\r\n";
-        assert_eq!(audio_direction(media), SendOnly);
+        assert_eq!(audio_direction(media), Some(SendOnly));
         let session = "v=0\r\na=inactive\r\nm=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
-        assert_eq!(audio_direction(session), Inactive);
-        assert_eq!(audio_direction("v=0\r\nm=audio 4000 RTP/AVP 0\r\n"), SendRecv);
-        assert_eq!(audio_direction("v=0\r\nm=audio 0 RTP/AVP 0\r\n"), Inactive);
+        assert_eq!(audio_direction(session), Some(Inactive));
+        assert_eq!(audio_direction("v=0\r\nm=audio 4000 RTP/AVP 0\r\n"), Some(SendRecv));
         let video_first = "v=0\r\nm=video 5000 RTP/AVP 96\r\na=recvonly\r\nm=audio 4000 RTP/AVP 0\r\n";
-        assert_eq!(audio_direction(video_first), SendRecv);
+        assert_eq!(audio_direction(video_first), Some(SendRecv));
         assert!(SendOnly.is_hold() && Inactive.is_hold() && !RecvOnly.is_hold());
+    }
+
+    #[test]
+    fn a_rejected_or_missing_audio_stream_is_not_a_hold() {
+        assert_eq!(audio_direction("v=0\r\nm=audio 0 RTP/AVP 0\r\na=sendonly\r\n"), None);
+        assert_eq!(audio_direction("v=0\r\nm=video 5000 RTP/AVP 96\r\n"), None);
+        assert_eq!(audio_direction(""), None);
+    }
+
+    #[test]
+    fn rfc2543_hold_is_a_zero_connection_address() {
+        let session_c = "v=0\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+        assert_eq!(audio_direction(session_c), Some(SendOnly));
+        let media_c = "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 0.0.0.0\r\na=recvonly\r\n";
+        assert_eq!(audio_direction(media_c), Some(Inactive));
+        let media_real = "v=0\r\nc=IN IP4 0.0.0.0\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 10.0.0.1\r\n";
+        assert_eq!(
+            audio_direction(media_real),
+            Some(SendRecv),
+            "the media-level address wins"
+        );
     }
 }

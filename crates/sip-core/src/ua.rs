@@ -6,6 +6,7 @@
 use crate::account::Account;
 use crate::active::ActiveCall as Call;
 use crate::call::{CallError, CallEvent, CallHandle, MediaCommand, MediaFailure, Next};
+use crate::extensions::{self, SUPPORTED_DIALOG};
 use crate::incoming::InboundCall;
 use crate::keepalive::{self, KeepAlive, KeepAliveAction};
 use crate::message::{parse, HeaderAccess, Message, Method, Request, Response};
@@ -17,7 +18,7 @@ use crate::rng::Rng;
 use std::collections::VecDeque;
 
 /// Methods we answer.
-pub const ALLOW: &str = "INVITE,ACK,CANCEL,BYE,OPTIONS,INFO,UPDATE";
+pub const ALLOW: &str = "INVITE,ACK,CANCEL,BYE,OPTIONS,INFO,UPDATE,PRACK";
 pub const USER_AGENT: &str = concat!("exotel-voice-wasm/", env!("CARGO_PKG_VERSION"));
 /// How long a WebSocket may take to open before we give up on it.
 pub const CONNECT_TIMEOUT_MS: u64 = 10_000;
@@ -512,7 +513,7 @@ impl UserAgent {
         self.keepalive.on_frame(false);
         self.log(Level::Debug, &format!("recv:\n{}", redact_sip(text)));
         match parse(text.as_bytes()) {
-            Err(e) => self.log(Level::Warn, &format!("dropped a frame: {e}")),
+            Err(e) => self.refuse_frame(text, e),
             Ok(Message::Response(resp)) => {
                 let mut handled = false;
                 if self.call.as_ref().is_some_and(|c| c.owns_response(&resp)) {
@@ -533,28 +534,54 @@ impl UserAgent {
         self.sync_link(now);
     }
 
+    /// A frame the parser refused. A request whose headers can still be read is answered
+    /// (505 for another SIP version, else 400, RFC 3261 §8.2 / RFC 4475 §3.1.2), so the
+    /// sender does not wait for its timeout; anything else is dropped with a log line.
+    fn refuse_frame(&mut self, text: &str, e: crate::message::ParseError) {
+        self.log(Level::Warn, &format!("dropped a frame: {e}"));
+        let Some(req) = crate::message::salvage_request(text.as_bytes()) else {
+            return;
+        };
+        if req.method == Method::Ack || self.malformed(&req).is_some() {
+            return;
+        }
+        if e.0 == "unsupported SIP version" {
+            self.respond(&req, 505, &[]);
+        } else {
+            self.respond_reason(&req, 400, e.0, &[]);
+        }
+    }
+
+    /// Why a request cannot be processed at all (§8.1.1: the mandatory headers, each once).
+    fn malformed(&self, req: &Request) -> Option<&'static str> {
+        if req.top_via().is_none() {
+            return Some("missing or unreadable Via");
+        }
+        let once = |name: &str| req.headers.get_all(name).count() == 1;
+        let usable =
+            req.call_id().is_some() && req.cseq().is_some() && req.from_addr().is_some() && req.to_addr().is_some();
+        if !usable {
+            return Some("missing or unreadable From, To, Call-ID or CSeq");
+        }
+        if !(once("From") && once("To") && once("Call-ID") && once("CSeq")) {
+            return Some("From, To, Call-ID or CSeq appears more than once");
+        }
+        None
+    }
+
     fn handle_request(&mut self, now: u64, req: Request) {
-        let complete = req.top_via().is_some()
-            && req.call_id().is_some()
-            && req.cseq().is_some()
-            && req.from_addr().is_some()
-            && req.to_addr().is_some();
-        if !complete {
-            // §8.2: answer 400 when there is a Via to answer along, else there is nobody to tell.
+        if let Some(why) = self.malformed(&req) {
+            // §8.2: answer 400 when there is a Via to answer along, else nobody to tell.
             if req.headers.get("Via").is_some() && req.method != Method::Ack {
-                self.log(
-                    Level::Warn,
-                    &format!("400 to a {} missing mandatory headers", req.method),
-                );
-                self.respond(&req, 400);
+                self.log(Level::Warn, &format!("400 to a {}: {why}", req.method));
+                self.respond_reason(&req, 400, why, &[]);
             } else {
-                self.log(Level::Warn, "dropped a request without usable Via");
+                self.log(Level::Warn, &format!("dropped a {}: {why}", req.method));
             }
             return;
         }
-        if req.cseq().is_some_and(|c| c.method != req.method.as_str()) {
-            self.respond(&req, 400);
-            return;
+        if let Some(status) = self.refusal(&req) {
+            return self.refuse(&req, status);
         }
         if self.call.as_ref().is_some_and(|c| c.owns_request(&req)) {
             let _ = self.with_call(now, None, |c, ctx| Ok(c.on_request(ctx, &req)));
@@ -563,10 +590,11 @@ impl UserAgent {
         let in_dialog = req.to_addr().is_some_and(|t| t.tag().is_some());
         match req.method {
             Method::Ack => self.log(Level::Debug, "dropped an ACK that matches no call"),
-            Method::Invite if in_dialog => self.respond(&req, 481),
+            // §12.2.2 (and §11.2 for OPTIONS): a request for a dialog we do not have.
+            _ if in_dialog => self.respond(&req, 481, &[]),
             Method::Invite if self.call.is_some() => {
                 self.log(Level::Info, "486 to a second INVITE: a call is in progress");
-                self.respond(&req, 486);
+                self.respond(&req, 486, &[]);
             }
             Method::Invite => {
                 let handle = self.next_call;
@@ -581,20 +609,73 @@ impl UserAgent {
                 };
                 self.call = InboundCall::accept_invite(&mut ctx, handle, req).map(Call::In);
             }
-            Method::Cancel | Method::Bye => self.respond(&req, 481),
-            Method::Options => self.respond(&req, 200),
-            _ if in_dialog => self.respond(&req, 481),
+            Method::Options => self.respond(
+                &req,
+                200,
+                &[
+                    ("Allow", ALLOW),
+                    ("Accept", "application/sdp"),
+                    ("Supported", SUPPORTED_DIALOG),
+                ],
+            ),
+            // BYE, CANCEL, UPDATE, INFO, PRACK: no dialog or transaction of ours.
+            _ => self.respond(&req, 481, &[]),
+        }
+    }
+
+    /// §8.2.1–§8.2.2, in the RFC's order: method, Request-URI scheme, CSeq method, Require.
+    fn refusal(&self, req: &Request) -> Option<u16> {
+        match &req.method {
+            Method::Other(_) => return Some(501),
+            Method::Message | Method::Notify | Method::Refer | Method::Subscribe | Method::Register => {
+                return Some(405)
+            }
+            _ => {}
+        }
+        if req.method == Method::Ack {
+            return None;
+        }
+        let scheme = req.uri.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+        if !matches!(scheme.as_deref(), Some("sip" | "sips")) {
+            return Some(416);
+        }
+        if req.cseq().is_some_and(|c| c.method != req.method.as_str()) {
+            return Some(400);
+        }
+        if req.method != Method::Cancel && !extensions::unsupported_required(&req.headers).is_empty() {
+            return Some(420);
+        }
+        None
+    }
+
+    fn refuse(&mut self, req: &Request, status: u16) {
+        let method = req.method.to_string();
+        match status {
+            405 => self.respond(req, 405, &[("Allow", ALLOW)]),
+            420 => {
+                let tags = extensions::unsupported_required(&req.headers).join(", ");
+                self.log(Level::Info, &format!("420 to a {method} that requires {tags}"));
+                self.respond(req, 420, &[("Unsupported", &tags)]);
+            }
+            400 => self.respond_reason(req, 400, "CSeq method does not match the request", &[]),
             _ => {
-                self.log(Level::Info, &format!("405 to {}: not supported", req.method));
-                self.respond(&req, 405);
+                self.log(Level::Info, &format!("{status} to a {method}"));
+                self.respond(req, status, &[]);
             }
         }
     }
 
-    fn respond(&mut self, req: &Request, status: u16) {
+    fn respond(&mut self, req: &Request, status: u16, extra: &[(&str, &str)]) {
+        self.respond_reason(req, status, crate::message::reason_phrase(status), extra);
+    }
+
+    fn respond_reason(&mut self, req: &Request, status: u16, reason: &str, extra: &[(&str, &str)]) {
         let mut resp = response_for(req, status, &self.to_tag);
-        if status == 200 || status == 501 || status == 405 {
-            resp.headers.push("Allow", ALLOW);
+        if status == 400 && reason != "Bad Request" {
+            resp.reason = format!("Bad Request ({reason})");
+        }
+        for (n, v) in extra {
+            resp.headers.push(n, *v);
         }
         resp.headers.push("User-Agent", USER_AGENT);
         queue_send(&mut self.out, &resp.to_string());

@@ -19,11 +19,10 @@ fn ring_answer_ack_connects() {
         ringing.headers.get("Record-Route"),
         Some("<sip:127.0.0.1:5066;transport=ws;lr>")
     );
-    assert!(ringing
-        .headers
-        .get("Contact")
-        .unwrap()
-        .contains(".invalid;transport=ws"));
+    assert!(
+        ringing.headers.get("Contact").unwrap().contains("@192.0.2."),
+        "3.0.10's TEST-NET Contact host by default"
+    );
     assert_eq!(
         h.seen.responses[0].to_addr().unwrap().tag(),
         None,
@@ -264,7 +263,11 @@ fn garbage_in_dialog_gets_the_right_errors() {
     feed(&mut h, &stranger.in_dialog("BYE"));
     assert_eq!(last_response(&h).status, 481, "BYE for no dialog");
     feed(&mut h, &far.in_dialog("MESSAGE"));
-    assert_eq!(last_response(&h).status, 501, "MESSAGE in a dialog is not supported");
+    let refused = last_response(&h).clone();
+    assert_eq!(refused.status, 405, "MESSAGE is known but not supported (§21.4.6)");
+    assert!(refused.headers.get("Allow").unwrap().contains("UPDATE"));
+    feed(&mut h, &far.in_dialog("FOO"));
+    assert_eq!(last_response(&h).status, 501, "an unknown method (§21.5.2)");
     feed(&mut h, &far.in_dialog("INFO"));
     assert_eq!(
         last_response(&h).status,

@@ -88,7 +88,7 @@ fn invite_ring_early_media_answer_ack() {
     assert_eq!(inv.uri, "sip:1002@example.test");
     assert_eq!(inv.body, OFFER);
     assert_eq!(inv.headers.get("To"), Some("<sip:1002@example.test>"));
-    assert!(inv.headers.get("Contact").unwrap().contains(".invalid;transport=ws"));
+    assert!(inv.headers.get("Contact").unwrap().contains("@192.0.2."));
     let events = call_events(&mut h);
     assert!(matches!(&events[0], CallEvent::Dialing { call: 1, target, .. } if target == "sip:1002@example.test"));
 
@@ -130,13 +130,20 @@ fn invite_ring_early_media_answer_ack() {
         "2xx ACK is a new transaction"
     );
     assert_eq!(call_events(&mut h), [CallEvent::Connected { call: 1 }]);
-    let applies = h
+    let applies: Vec<bool> = h
         .seen
         .media
         .iter()
-        .filter(|m| matches!(m, MediaCommand::ApplyAnswer { .. }))
-        .count();
-    assert_eq!(applies, 1, "the 2xx repeats the early answer; it is applied once");
+        .filter_map(|m| match m {
+            MediaCommand::ApplyAnswer { provisional, .. } => Some(*provisional),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        applies,
+        [true, false],
+        "the 183's SDP is a pranswer; the 2xx's, even when equal, makes it final (RFC 3960)"
+    );
 
     // A retransmitted 200 (our ACK lost) is acknowledged again.
     let acks = h.seen.requests.iter().filter(|r| r.method == Method::Ack).count();

@@ -32,7 +32,11 @@ fn register_401_then_200_reports_each_change_once() {
     assert_eq!(expires_of(&first), 300);
     assert!(first.headers.get("Authorization").is_none());
     assert!(first.headers.get("Via").unwrap().starts_with("SIP/2.0/WSS "));
-    assert!(first.headers.get("Via").unwrap().contains(".invalid;branch=z9hG4bK"));
+    let via = first.headers.get("Via").unwrap();
+    assert!(
+        via.starts_with("SIP/2.0/WSS 192.0.2.") && via.contains(";branch=z9hG4bK"),
+        "{via}"
+    );
     assert_eq!(
         first.headers.get("From").unwrap().split(";tag=").next(),
         Some("\"Agent One\" <sip:1001@example.test>")
@@ -271,18 +275,40 @@ fn socket_that_never_opens_times_out() {
 }
 
 #[test]
-fn options_is_answered_and_unknown_methods_get_501() {
+fn options_is_answered_with_what_we_support_and_methods_are_checked() {
     let mut h = registered(300);
-    let opts = "OPTIONS sip:x@h.invalid SIP/2.0\r\nVia: SIP/2.0/WS k;branch=z9hG4bKo\r\nFrom: <sip:k@h>;tag=1\r\nTo: <sip:x@h>\r\nCall-ID: o1\r\nCSeq: 1 OPTIONS\r\n\r\n";
-    h.ua.handle_text(h.now, opts);
-    let mut sent = Vec::new();
-    while let Some(o) = h.ua.poll_output() {
-        if let sip_core::Output::Send(t) = o {
-            sent.push(t);
-        }
-    }
-    assert!(sent[0].starts_with("SIP/2.0 200 OK\r\n"), "{}", sent[0]);
-    assert!(sent[0].contains("To: <sip:x@h>;tag="));
+    let request = |method: &str, to_tag: &str| {
+        format!("{method} sip:x@h.invalid SIP/2.0\r\nVia: SIP/2.0/WS k;branch=z9hG4bK{method}\r\nFrom: <sip:k@h>;tag=1\r\nTo: <sip:x@h>{to_tag}\r\nCall-ID: o1\r\nCSeq: 1 {method}\r\n\r\n")
+    };
+    let mut answer = |text: String| {
+        h.ua.handle_text(h.now, &text);
+        h.seen.responses.clear();
+        h.drain();
+        h.seen.responses.pop().expect("no response")
+    };
+    let ok = answer(request("OPTIONS", ""));
+    assert_eq!(ok.status, 200);
+    assert!(ok.to_addr().unwrap().tag().is_some());
+    // RFC 3261 §11.2: Allow, Accept and Supported say what we can do.
+    assert_eq!(ok.headers.get("Allow"), Some(sip_core::ua::ALLOW));
+    assert_eq!(ok.headers.get("Accept"), Some("application/sdp"));
+    assert_eq!(ok.headers.get("Supported"), Some("outbound"));
+    // §11.2: an in-dialog OPTIONS gets what an INVITE would: no such dialog.
+    assert_eq!(answer(request("OPTIONS", ";tag=dead")).status, 481);
+    // §21.5.2: an unknown method is 501; a known one we do not take is 405 with Allow.
+    assert_eq!(answer(request("FOO", "")).status, 501);
+    let refused = answer(request("MESSAGE", ""));
+    assert_eq!(refused.status, 405);
+    assert!(refused.headers.get("Allow").is_some());
+    assert_eq!(answer(request("SUBSCRIBE", ";tag=x")).status, 405);
+    // §8.2.2.3: an extension we lack is 420 with Unsupported listing it.
+    let ext = request("OPTIONS", "").replace("CSeq: 1 OPTIONS", "CSeq: 1 OPTIONS\r\nRequire: foo, timer");
+    let bad_ext = answer(ext);
+    assert_eq!((bad_ext.status, bad_ext.headers.get("Unsupported")), (420, Some("foo")));
+    // §8.2.2.1: a Request-URI scheme we cannot handle is 416.
+    let scheme = request("OPTIONS", "").replace("OPTIONS sip:x@h.invalid", "OPTIONS tel:+1234");
+    assert_eq!(answer(scheme).status, 416);
+    assert!(reg_events(&mut h).is_empty(), "none of this touches the registration");
 }
 
 #[test]
@@ -292,7 +318,10 @@ fn contact_transport_follows_the_websocket_scheme_and_can_be_set_to_ws() {
     h.register();
     h.open();
     let contact = h.last().headers.get("Contact").unwrap().to_string();
-    assert!(contact.contains(".invalid;transport=wss>"), "{contact}");
+    assert!(
+        contact.contains("@192.0.2.") && contact.contains(";transport=wss>"),
+        "{contact}"
+    );
 
     let mut h = Harness::new();
     h.ua.set_contact_transport("ws");
@@ -300,7 +329,7 @@ fn contact_transport_follows_the_websocket_scheme_and_can_be_set_to_ws() {
     h.register();
     h.open();
     let contact = h.last().headers.get("Contact").unwrap().to_string();
-    assert!(contact.contains(".invalid;transport=ws>"), "{contact}");
+    assert!(contact.contains(";transport=ws>"), "{contact}");
 
     let mut ws = account();
     ws.ws_url = "ws://127.0.0.1:5066/ws".into();
@@ -313,5 +342,37 @@ fn contact_transport_follows_the_websocket_scheme_and_can_be_set_to_ws() {
             _ => None,
         })
         .collect();
-    assert!(sent.iter().any(|t| t.contains(".invalid;transport=ws>")), "{sent:?}");
+    assert!(sent.iter().any(|t| t.contains(";transport=ws>")), "{sent:?}");
+}
+
+#[test]
+fn contact_and_via_host_are_3_0_10s_test_net_address_or_rfc_7118_invalid() {
+    // 3.0.10 (SIP.js hackIpInContact) wrote a random 192.0.2.N into Contact and Via.
+    let mut h = Harness::new();
+    h.register();
+    h.open();
+    let req = h.last().clone();
+    let host = req.contacts()[0].uri.host.clone();
+    let n: u8 = host.strip_prefix("192.0.2.").unwrap().parse().unwrap();
+    assert!((1..=254).contains(&n), "{host}");
+    assert!(req.headers.get("Via").unwrap().contains(&format!(" {host};")));
+    assert_eq!(req.headers.get("Supported"), Some("outbound, path, gruu"), "as 3.0.10");
+
+    let mut h = Harness::new();
+    h.ua.set_contact_host(sip_core::ContactHost::Invalid);
+    h.register();
+    h.open();
+    let req = h.last().clone();
+    let host = req.contacts()[0].uri.host.clone();
+    assert!(host.ends_with(".invalid"), "{host}");
+    assert!(req.headers.get("Via").unwrap().contains(&format!(" {host};")));
+    h.ua.set_contact_host(sip_core::ContactHost::TestNet);
+    h.ua.set_contact_host(sip_core::ContactHost::TestNet);
+    h.reply(200, &[("Expires", "300")]);
+    h.ua.unregister(h.now);
+    h.drain();
+    assert!(
+        h.last().contacts()[0].uri.host.starts_with("192.0.2."),
+        "switching back works"
+    );
 }

@@ -48,11 +48,13 @@ fn end_reason(r: &EndReason) -> (&'static str, JsValue) {
         EndReason::Cancelled { reason } => ("cancelled", opt(reason)),
         EndReason::NoAnswer => ("no_answer", JsValue::NULL),
         EndReason::MediaFailed(MediaFailure::Microphone(m)) => ("microphone_failed", s(m)),
-        EndReason::MediaFailed(MediaFailure::Negotiation(m)) => ("negotiation_failed", s(m)),
+        EndReason::MediaFailed(MediaFailure::Negotiation(m) | MediaFailure::Answer(m)) => ("negotiation_failed", s(m)),
         EndReason::NoAck => ("no_ack", JsValue::NULL),
         EndReason::LocalCancel => ("local_cancel", JsValue::NULL),
         EndReason::Rejected { status, reason } => ("rejected", s(&format!("{status} {reason}"))),
         EndReason::Timeout => ("timeout", JsValue::NULL),
+        EndReason::SessionExpired => ("session_expired", JsValue::NULL),
+        EndReason::NoPrack => ("no_prack", JsValue::NULL),
     }
 }
 

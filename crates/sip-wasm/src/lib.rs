@@ -491,7 +491,7 @@ fn run_media(inner: &mut Inner, rc: &Handle, cmd: MediaCommand) {
             wasm_bindgen_futures::spawn_local(async move {
                 if let Err(e) = media::apply_answer(pc, sdp, provisional).await {
                     if let Some(rc) = weak.upgrade() {
-                        feed(&rc, |ua, now| ua.media_failed(now, call, MediaFailure::Negotiation(e)));
+                        feed(&rc, |ua, now| ua.media_failed(now, call, MediaFailure::Answer(e)));
                     }
                 }
             });

@@ -14,7 +14,7 @@ mod via;
 pub use address::Address;
 pub use header::{canonical_name, split_list, Headers};
 pub use params::{quote, Param, Params};
-pub use parse::{parse, ParseError};
+pub use parse::{parse, salvage_request, ParseError};
 pub use uri::{split_host_port, Uri, UriError};
 pub use via::{CSeq, Via};
 
@@ -225,18 +225,23 @@ pub fn reason_phrase(status: u16) -> &'static str {
         405 => "Method Not Allowed",
         407 => "Proxy Authentication Required",
         408 => "Request Timeout",
+        406 => "Not Acceptable",
         415 => "Unsupported Media Type",
+        416 => "Unsupported URI Scheme",
         420 => "Bad Extension",
+        422 => "Session Interval Too Small",
         423 => "Interval Too Brief",
         480 => "Temporarily Unavailable",
         481 => "Call/Transaction Does Not Exist",
         486 => "Busy Here",
         487 => "Request Terminated",
         488 => "Not Acceptable Here",
+        469 => "Bad Info Package",
         491 => "Request Pending",
         500 => "Server Internal Error",
         501 => "Not Implemented",
         503 => "Service Unavailable",
+        505 => "Version Not Supported",
         603 => "Decline",
         _ => "Unknown",
     }

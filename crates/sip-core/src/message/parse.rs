@@ -87,6 +87,39 @@ pub fn parse(bytes: &[u8]) -> Result<Message, ParseError> {
     }
 }
 
+/// The method and headers of a request `parse` refused, read leniently, so the refusal can be
+/// answered (400, 505) instead of leaving the sender to time out. `None` for responses and
+/// for text that is no request at all. The body and Request-URI are not kept.
+pub fn salvage_request(bytes: &[u8]) -> Option<Request> {
+    let start = bytes.iter().position(|&b| b != b'\r' && b != b'\n')?;
+    let (head, _) = split_head_body(bytes.get(start..)?);
+    let head = std::str::from_utf8(head).ok()?;
+    let mut lines = unfold(head).into_iter();
+    let first = lines.next()?;
+    let method = first
+        .split(' ')
+        .next()
+        .filter(|m| !m.is_empty() && m.bytes().all(is_token_byte))?;
+    if first.starts_with("SIP/") {
+        return None;
+    }
+    let mut headers = Headers::new();
+    for line in lines.take(MAX_HEADERS) {
+        if let Some((name, value)) = line.split_once(':') {
+            let name = name.trim();
+            if !name.is_empty() && name.bytes().all(is_token_byte) {
+                headers.push(name, value.trim());
+            }
+        }
+    }
+    Some(Request {
+        method: Method::parse(method),
+        uri: String::new(),
+        headers,
+        body: String::new(),
+    })
+}
+
 fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b)
 }

@@ -542,7 +542,8 @@ impl UserAgent {
         let Some(req) = crate::message::salvage_request(text.as_bytes()) else {
             return;
         };
-        if req.method == Method::Ack || self.malformed(&req).is_some() {
+        // Only a Via is needed to answer along; what else is missing is copied as it is.
+        if req.method == Method::Ack || req.headers.get("Via").is_none() {
             return;
         }
         if e.0 == "unsupported SIP version" {
@@ -635,9 +636,10 @@ impl UserAgent {
         if req.method == Method::Ack {
             return None;
         }
-        let scheme = req.uri.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
-        if !matches!(scheme.as_deref(), Some("sip" | "sips")) {
-            return Some(416);
+        match crate::message::Uri::parse(&req.uri) {
+            Err(_) => return Some(400),
+            Ok(u) if u.scheme != "sip" && u.scheme != "sips" => return Some(416),
+            Ok(_) => {}
         }
         if req.cseq().is_some_and(|c| c.method != req.method.as_str()) {
             return Some(400);
@@ -657,7 +659,14 @@ impl UserAgent {
                 self.log(Level::Info, &format!("420 to a {method} that requires {tags}"));
                 self.respond(req, 420, &[("Unsupported", &tags)]);
             }
-            400 => self.respond_reason(req, 400, "CSeq method does not match the request", &[]),
+            400 => {
+                let why = if crate::message::Uri::parse(&req.uri).is_err() {
+                    "unreadable Request-URI"
+                } else {
+                    "CSeq method does not match the request"
+                };
+                self.respond_reason(req, 400, why, &[]);
+            }
             _ => {
                 self.log(Level::Info, &format!("{status} to a {method}"));
                 self.respond(req, status, &[]);

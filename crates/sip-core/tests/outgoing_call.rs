@@ -2,84 +2,10 @@
 
 mod support;
 
-use sip_core::message::{HeaderAccess, Headers, Method, Request, Response};
-use sip_core::{CallError, CallEvent, EndReason, Event, MediaCommand};
+use sip_core::message::{HeaderAccess, Method, Request};
+use sip_core::{CallError, CallEvent, EndReason, MediaCommand};
+use support::calls::{call_events, dialing, last_invite, respond, ANSWER, OFFER};
 use support::*;
-
-const OFFER: &str =
-    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=sendrecv\r\n";
-const ANSWER: &str =
-    "v=0\r\no=- 9 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=sendrecv\r\n";
-
-fn call_events(h: &mut Harness) -> Vec<CallEvent> {
-    h.take_events()
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::Call(c) => Some(c),
-            _ => None,
-        })
-        .collect()
-}
-
-fn last_invite(h: &Harness) -> Request {
-    h.seen
-        .requests
-        .iter()
-        .rev()
-        .find(|r| r.method == Method::Invite)
-        .cloned()
-        .expect("no INVITE")
-}
-
-/// A response from the far end to our latest INVITE, with its To tag and a Record-Route.
-fn respond(h: &mut Harness, status: u16, body: &str, extra: &[(&str, &str)]) {
-    let inv = last_invite(h);
-    let mut hd = Headers::new();
-    for name in ["Via", "From", "Call-ID", "CSeq"] {
-        hd.push(name, inv.headers.get(name).unwrap());
-    }
-    if status > 100 {
-        hd.push("Record-Route", "<sip:10.0.0.2;lr>");
-        hd.push("Record-Route", "<sip:127.0.0.1:5066;transport=ws;lr>");
-        hd.push("To", format!("{};tag=callee", inv.headers.get("To").unwrap()));
-        hd.push("Contact", "<sip:callee@10.0.0.9:5060>");
-    } else {
-        hd.push("To", inv.headers.get("To").unwrap());
-    }
-    for (n, v) in extra {
-        hd.push(n, *v);
-    }
-    if !body.is_empty() {
-        hd.push("Content-Type", "application/sdp");
-    }
-    let resp = Response {
-        status,
-        reason: "R".into(),
-        headers: hd,
-        body: body.into(),
-    };
-    h.ua.handle_text(h.now, &resp.to_string());
-    h.drain();
-}
-
-/// Registered, then `makeCall("1002")` through microphone and offer: the INVITE is out.
-fn dialing() -> Harness {
-    let mut h = Harness::new();
-    h.register();
-    h.open();
-    h.challenge("n1", false);
-    h.reply_ok(300);
-    h.take_events();
-    let call = h.ua.make_call(h.now, "1002").unwrap();
-    h.drain();
-    assert_eq!(h.seen.media, [MediaCommand::AcquireMic { call }]);
-    h.ua.media_mic_ready(h.now, call);
-    h.drain();
-    assert_eq!(h.seen.media[1], MediaCommand::CreateOffer { call });
-    h.ua.media_local_sdp(h.now, call, OFFER);
-    h.drain();
-    h
-}
 
 #[test]
 fn invite_ring_early_media_answer_ack() {

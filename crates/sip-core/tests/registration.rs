@@ -376,3 +376,55 @@ fn contact_and_via_host_are_3_0_10s_test_net_address_or_rfc_7118_invalid() {
         "switching back works"
     );
 }
+
+#[test]
+fn a_registrar_that_rewrote_our_contact_host_still_registers_us() {
+    // The review's P1-2: matched on user and host, so a rewritten host left us unregistered.
+    let mut h = Harness::new();
+    h.register();
+    h.open();
+    let ours = h.last().contacts()[0].clone();
+    let user = ours.uri.user.clone().unwrap();
+    let rewritten = format!("<sip:{user}@203.0.113.5:40000;transport=ws>;expires=120");
+    h.reply(200, &[("Contact", &rewritten)]);
+    assert_eq!(reg_events(&mut h), [R::SentRequest, R::Registered { expires: 120 }]);
+    h.advance(96_000);
+    assert_eq!(h.seen.requests.len(), 2, "refreshed at 80 % of what was granted to us");
+}
+
+#[test]
+fn a_200_listing_only_other_bindings_never_leaves_us_idle() {
+    let mut h = Harness::new();
+    h.register();
+    h.open();
+    h.reply(200, &[("Contact", "<sip:someone-else@198.51.100.1>;expires=3600")]);
+    assert_eq!(reg_events(&mut h), [R::SentRequest, R::Registered { expires: 300 }]);
+    assert!(h.seen.logs.iter().any(|l| l.contains("not ours")), "said so in the log");
+    h.advance(240_000);
+    assert_eq!(h.seen.requests.len(), 2, "the asked expiry is refreshed as usual");
+}
+
+#[test]
+fn retry_after_on_a_503_is_honoured() {
+    let mut h = Harness::new();
+    h.register();
+    h.open();
+    h.reply(503, &[("Retry-After", "120 (maintenance)")]);
+    assert!(matches!(
+        reg_events(&mut h).as_slice(),
+        [R::SentRequest, R::Failed(F::Rejected { status: 503, .. })]
+    ));
+    let sent = h.seen.requests.len();
+    h.advance(119_999);
+    assert_eq!(h.seen.requests.len(), sent, "not before the server said");
+    h.advance(1);
+    assert_eq!(h.seen.requests.len(), sent + 1);
+    // Without Retry-After, our own backoff (0.5-1 s for a first failure).
+    let mut h = Harness::new();
+    h.register();
+    h.open();
+    h.reply(503, &[]);
+    let sent = h.seen.requests.len();
+    h.advance(1_000);
+    assert_eq!(h.seen.requests.len(), sent + 1);
+}

@@ -28,6 +28,15 @@ impl Far {
     }
 
     pub fn invite(&self) -> String {
+        self.invite_with("", Some(OFFER))
+    }
+
+    /// The INVITE with `extra` header lines (each ending in CRLF) and `body` as SDP, or no body.
+    pub fn invite_with(&self, extra: &str, body: Option<&str>) -> String {
+        let body = match body {
+            Some(sdp) => format!("Content-Type: application/sdp\r\n\r\n{sdp}"),
+            None => "\r\n".to_string(),
+        };
         format!(
             "INVITE sip:ua@x.invalid;transport=ws SIP/2.0\r\n\
              Record-Route: <sip:127.0.0.1:5066;transport=ws;lr>\r\n\
@@ -37,8 +46,7 @@ impl Far {
              To: <sip:1001@example.test>\r\n\
              Call-ID: {}\r\nCSeq: {} INVITE\r\n\
              Contact: <sip:far@10.0.0.5:5060>\r\n\
-             X-Exotel-Callsid: CS-42\r\nLegSid: LEG-7\r\n\
-             Content-Type: application/sdp\r\n\r\n{OFFER}",
+             X-Exotel-Callsid: CS-42\r\nLegSid: LEG-7\r\n{extra}{body}",
             self.branch, self.call_id, self.cseq
         )
     }
@@ -115,13 +123,38 @@ pub fn answered(far: &mut Far) -> Harness {
 impl Far {
     /// An in-dialog request with a body (re-INVITE or UPDATE with SDP, INFO).
     pub fn in_dialog_with(&mut self, method: &str, content_type: &str, body: &str) -> String {
+        self.in_dialog_full(method, "", content_type, body)
+    }
+
+    /// An in-dialog request with `extra` header lines (each ending in CRLF) and a body.
+    pub fn in_dialog_full(&mut self, method: &str, extra: &str, content_type: &str, body: &str) -> String {
         let head = self.in_dialog(method);
         let head = head.trim_end_matches("\r\n");
-        format!(
-            "{head}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
+        let ct = if body.is_empty() {
+            String::new()
+        } else {
+            format!("Content-Type: {content_type}\r\n")
+        };
+        format!("{head}\r\n{extra}{ct}Content-Length: {}\r\n\r\n{body}", body.len())
     }
+}
+
+/// Rings with `invite` (the far end's, as text), answers, and completes the media steps with
+/// `sdp` as ours; returns with our 200 OK sent.
+pub fn answered_with(far: &mut Far, invite: &str, sdp: &str) -> Harness {
+    let mut h = registered_harness();
+    feed(&mut h, invite);
+    far.to_tag = h
+        .seen
+        .responses
+        .iter()
+        .rev()
+        .find_map(|r| r.to_addr().and_then(|a| a.tag().map(str::to_string)));
+    h.ua.answer(h.now, 1).unwrap();
+    h.ua.media_mic_ready(h.now, 1);
+    h.ua.media_local_sdp(h.now, 1, sdp);
+    h.drain();
+    h
 }
 
 /// The far end's answer to a request the UA sent (copies Via, From, To, Call-ID, CSeq).
@@ -149,4 +182,107 @@ pub fn connected(far: &mut Far) -> Harness {
     feed(&mut h, &far.in_dialog("ACK"));
     h.take_events();
     h
+}
+
+// ---- Outgoing calls (makeCall) ---------------------------------------------------------------
+
+/// The latest INVITE the UA sent.
+pub fn last_invite(h: &Harness) -> sip_core::message::Request {
+    h.seen
+        .requests
+        .iter()
+        .rev()
+        .find(|r| r.method == sip_core::message::Method::Invite)
+        .cloned()
+        .expect("no INVITE")
+}
+
+/// A response from the far end (fork `tag`) to our latest INVITE, through a record-routing
+/// proxy, with `extra` headers.
+pub fn respond_fork(h: &mut Harness, status: u16, body: &str, tag: &str, extra: &[(&str, &str)]) {
+    let inv = last_invite(h);
+    let mut hd = Headers::new();
+    for name in ["Via", "From", "Call-ID", "CSeq"] {
+        hd.push(name, inv.headers.get(name).unwrap());
+    }
+    if status > 100 {
+        hd.push("Record-Route", "<sip:10.0.0.2;lr>");
+        hd.push("Record-Route", "<sip:127.0.0.1:5066;transport=ws;lr>");
+        hd.push("To", format!("{};tag={tag}", inv.headers.get("To").unwrap()));
+        if !extra.iter().any(|(n, _)| n.eq_ignore_ascii_case("Contact")) {
+            hd.push("Contact", format!("<sip:{tag}@10.0.0.9:5060>"));
+        }
+    } else {
+        hd.push("To", inv.headers.get("To").unwrap());
+    }
+    for (n, v) in extra {
+        hd.push(n, *v);
+    }
+    if !body.is_empty() {
+        hd.push("Content-Type", "application/sdp");
+    }
+    let resp = Response {
+        status,
+        reason: "R".into(),
+        headers: hd,
+        body: body.into(),
+    };
+    h.ua.handle_text(h.now, &resp.to_string());
+    h.drain();
+}
+
+/// `respond_fork` from the one callee (`tag=callee`).
+pub fn respond(h: &mut Harness, status: u16, body: &str, extra: &[(&str, &str)]) {
+    respond_fork(h, status, body, "callee", extra);
+}
+
+/// Registered, then `makeCall("1002")` through microphone and offer: the INVITE is out.
+pub fn dialing() -> Harness {
+    let mut h = registered_harness();
+    let call = h.ua.make_call(h.now, "1002").unwrap();
+    h.drain();
+    assert_eq!(h.seen.media, [MediaCommand::AcquireMic { call }]);
+    h.ua.media_mic_ready(h.now, call);
+    h.drain();
+    assert_eq!(h.seen.media[1], MediaCommand::CreateOffer { call });
+    h.ua.media_local_sdp(h.now, call, OFFER);
+    h.drain();
+    h
+}
+
+/// An outgoing call the far end answered (handle 1), events taken.
+pub fn out_connected() -> Harness {
+    let mut h = dialing();
+    respond(
+        &mut h,
+        200,
+        ANSWER,
+        &[("Allow", "INVITE, ACK, BYE, CANCEL, UPDATE, INFO")],
+    );
+    h.take_events();
+    h
+}
+
+/// A request of the callee in the dialog of our outgoing call, with CSeq `cseq`.
+pub fn callee_request(h: &Harness, method: &str, cseq: u32, content_type: &str, body: &str) -> String {
+    let inv = last_invite(h);
+    let ct = if body.is_empty() {
+        String::new()
+    } else {
+        format!("Content-Type: {content_type}\r\n")
+    };
+    format!(
+        "{method} sip:me@192.0.2.1;transport=wss SIP/2.0\r\nVia: SIP/2.0/WS 127.0.0.1;branch=z9hG4bK{method}{cseq}\r\n\
+         From: <sip:1002@example.test>;tag=callee\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {cseq} {method}\r\n\
+         Contact: <sip:callee@10.0.0.9:5060>\r\n{ct}Content-Length: {}\r\n\r\n{body}",
+        inv.headers.get("From").unwrap(),
+        inv.call_id().unwrap(),
+        body.len()
+    )
+}
+
+/// Feeds `callee_request(...)` to the UA.
+pub fn callee_says(h: &mut Harness, method: &str, cseq: u32, content_type: &str, body: &str) {
+    let text = callee_request(h, method, cseq, content_type, body);
+    feed(h, &text);
 }

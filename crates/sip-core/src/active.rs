@@ -1,6 +1,7 @@
 //! The one call a user agent has at a time, either direction, behind one interface. Once
 //! answered, both directions hand mid-call work to the same `Session`.
 
+use crate::aftermath::Aftermath;
 use crate::call::{CallError, CallHandle, MediaFailure, Next};
 use crate::incoming::InboundCall;
 use crate::message::{Request, Response};
@@ -114,6 +115,14 @@ impl ActiveCall {
         match self {
             ActiveCall::In(c) => c.on_response(ctx, resp),
             ActiveCall::Out(c) => c.on_response(ctx, resp),
+        }
+    }
+
+    /// What the call leaves behind when it ends (see aftermath.rs).
+    pub fn aftermath(&self, now: u64) -> Aftermath {
+        match self {
+            ActiveCall::In(c) => c.aftermath(now),
+            ActiveCall::Out(c) => c.aftermath(now),
         }
     }
 

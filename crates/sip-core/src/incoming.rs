@@ -3,6 +3,7 @@
 //! the media steps between "answer" and the 200 OK. From the 200 on, the call's `Session`
 //! (session.rs) handles the dialog, the same machine an outgoing call uses.
 
+use crate::aftermath::Aftermath;
 use crate::body;
 use crate::call::{
     reply, send_response, CallError, CallEvent, CallHandle, EndReason, IncomingCall, MediaCommand, MediaFailure, Next,
@@ -188,6 +189,12 @@ impl InboundCall {
 
     pub fn call_id(&self) -> &str {
         &self.call_id
+    }
+
+    /// What the call leaves behind once ended: our BYE and the dialog's credentials.
+    pub fn aftermath(&self, now: u64) -> Aftermath {
+        let (bye, credentials) = self.session.as_ref().map(Session::leftovers).unwrap_or_default();
+        Aftermath::new(now, &self.call_id, bye, None, credentials)
     }
 
     /// The session of an answered call, for mid-call requests of ours.

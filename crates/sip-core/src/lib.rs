@@ -9,6 +9,7 @@
 
 pub mod account;
 mod active;
+mod aftermath;
 pub mod auth;
 mod body;
 pub mod call;

@@ -5,6 +5,7 @@
 //! on, the call's `Session` (session.rs) handles the dialog, the same machine an incoming call
 //! uses; later 2xx from other forks are ACKed and ended here (§13.2.2.4).
 
+use crate::aftermath::Aftermath;
 use crate::body;
 use crate::call::{reply, CallError, CallEvent, CallHandle, EndReason, MediaCommand, MediaFailure, Next};
 use crate::credentials::Credentials;
@@ -128,6 +129,16 @@ impl OutboundCall {
     pub fn poll_timeout(&self) -> Option<u64> {
         let session = self.session.as_ref().and_then(Session::poll_timeout);
         [self.deadline, session].into_iter().flatten().min()
+    }
+
+    /// What the call leaves behind once ended: our BYE, our INVITE (for late 2xx) and the
+    /// credentials.
+    pub fn aftermath(&self, now: u64) -> Aftermath {
+        let (bye, credentials) = match &self.session {
+            Some(s) => s.leftovers(),
+            None => (None, self.credentials.clone()),
+        };
+        Aftermath::new(now, &self.call_id, bye, self.invite.clone(), credentials)
     }
 
     /// The session of a call the far end answered, for mid-call requests of ours.

@@ -120,6 +120,8 @@ pub(crate) struct Session {
     last_reply: Option<(u32, String, String)>,
     /// Hangup asked while our 2xx to the initial INVITE was unacknowledged (§15).
     bye_after_ack: bool,
+    /// Our BYE, once sent: the ended call's aftermath answers a challenge to it.
+    sent_bye: Option<Request>,
 }
 
 /// A new session: the caller sends its first 2xx and, as UAS, calls `await_ack` with it.
@@ -165,7 +167,13 @@ impl Session {
             last_ack: None,
             last_reply: None,
             bye_after_ack: false,
+            sent_bye: None,
         }
+    }
+
+    /// What the call leaves behind once ended: our BYE and the credentials of the dialog.
+    pub fn leftovers(&self) -> (Option<Request>, Credentials) {
+        (self.sent_bye.clone(), self.credentials.clone())
     }
 
     /// UAS: our 2xx to the initial INVITE went out as `response`; retransmit it until the ACK.
@@ -280,6 +288,7 @@ impl Session {
         let mut bye = self.new_request(ctx, Method::Bye);
         bye.headers.push("Reason", reason);
         ctx.send(&bye.to_string());
+        self.sent_bye = Some(bye);
     }
 
     // ---- Media results --------------------------------------------------------------------

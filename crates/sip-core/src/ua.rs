@@ -5,6 +5,7 @@
 
 use crate::account::Account;
 use crate::active::ActiveCall as Call;
+use crate::aftermath::Aftermath;
 use crate::call::{CallError, CallEvent, CallHandle, MediaCommand, MediaFailure, Next};
 use crate::extensions::{self, SUPPORTED_DIALOG};
 use crate::incoming::InboundCall;
@@ -192,7 +193,12 @@ pub struct UserAgent {
     to_tag: String,
     keepalive: KeepAlive,
     last_ice_restart: Option<u64>,
+    /// Ended calls, for the stragglers of their dialogs (aftermath.rs); a few, briefly.
+    aftermath: Vec<Aftermath>,
 }
+
+/// Ended calls remembered at once; the oldest is forgotten first.
+const MAX_AFTERMATH: usize = 4;
 
 impl UserAgent {
     pub fn new(account: Account, seed: u64) -> Self {
@@ -219,6 +225,7 @@ impl UserAgent {
             to_tag,
             keepalive: KeepAlive::new(keepalive::DEFAULT_INTERVAL_MS),
             last_ice_restart: None,
+            aftermath: Vec::new(),
         }
     }
 
@@ -469,6 +476,11 @@ impl UserAgent {
         let next = f(call, &mut ctx)?;
         if let Next::Ended(reason) = next {
             let handle = call.handle();
+            self.aftermath.retain(|a| !a.expired(now));
+            if self.aftermath.len() >= MAX_AFTERMATH {
+                self.aftermath.remove(0);
+            }
+            self.aftermath.push(call.aftermath(now));
             self.call = None;
             self.out.push_back(Output::Media(MediaCommand::Close { call: handle }));
             self.out
@@ -519,6 +531,17 @@ impl UserAgent {
                 if self.call.as_ref().is_some_and(|c| c.owns_response(&resp)) {
                     handled = true;
                     let _ = self.with_call(now, None, |c, ctx| Ok(c.on_response(ctx, &resp)));
+                } else if let Some(a) = self.aftermath.iter_mut().find(|a| a.owns(&resp) && !a.expired(now)) {
+                    handled = true;
+                    let mut ctx = Ctx {
+                        now,
+                        link_up: self.link == Link::Up,
+                        rng: &mut self.rng,
+                        out: &mut self.out,
+                        account: &self.account,
+                        local: &self.local,
+                    };
+                    a.on_response(&mut ctx, &resp);
                 } else {
                     self.with_registration(now, |r, ctx| handled = r.on_response(ctx, &resp));
                     if handled && (200..300).contains(&resp.status) {

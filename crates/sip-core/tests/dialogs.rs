@@ -327,3 +327,62 @@ fn far_response(req: &Request, status: u16) -> sip_core::message::Response {
         body: String::new(),
     }
 }
+
+#[test]
+fn a_bye_challenged_after_the_call_ended_is_sent_again_with_credentials() {
+    let mut far = Far::new("af1");
+    let mut h = connected(&mut far);
+    h.ua.hangup(h.now, 1).unwrap();
+    h.drain();
+    assert_eq!(h.ua.current_call(), None, "the call ends at once for the app");
+    let bye = h.last().clone();
+    let mut resp = far_response(&bye, 407);
+    resp.headers
+        .push("Proxy-Authenticate", proxy_challenge("example.test", "bn1"));
+    feed(&mut h, &resp.to_string());
+    let again = h.last().clone();
+    assert_eq!(
+        again.method,
+        Method::Bye,
+        "the far leg must not stay up (RFC 3261 §22.2)"
+    );
+    assert_eq!(again.cseq().unwrap().seq, bye.cseq().unwrap().seq + 1);
+    assert!(again.headers.get("Proxy-Authorization").unwrap().contains("bn1"));
+    assert_eq!(again.headers.get("Reason"), bye.headers.get("Reason"));
+    assert_ne!(again.top_via().unwrap().branch(), bye.top_via().unwrap().branch());
+    // Once only for credentials that keep failing; and not after 64·T1.
+    let mut resp = far_response(&again, 407);
+    resp.headers
+        .push("Proxy-Authenticate", proxy_challenge("example.test", "bn1"));
+    let count = h.seen.requests.len();
+    feed(&mut h, &resp.to_string());
+    assert_eq!(h.seen.requests.len(), count);
+}
+
+#[test]
+fn a_2xx_from_another_fork_after_the_call_ended_is_acked_and_ended() {
+    let mut h = dialing();
+    respond_fork(&mut h, 200, ANSWER, "a", &[]);
+    h.ua.hangup(h.now, 1).unwrap();
+    h.drain();
+    respond_fork(&mut h, 200, ANSWER, "late", &[]);
+    let tail: Vec<Request> = h.seen.requests.iter().rev().take(2).cloned().collect();
+    assert_eq!(tail[1].method, Method::Ack);
+    assert_eq!(tail[1].to_addr().unwrap().tag(), Some("late"));
+    assert_eq!(tail[0].method, Method::Bye);
+    assert_eq!(tail[0].to_addr().unwrap().tag(), Some("late"));
+    respond_fork(&mut h, 200, ANSWER, "late", &[]);
+    assert_eq!(
+        h.last().method,
+        Method::Ack,
+        "its retransmission gets the ACK again only"
+    );
+    h.advance(32_000);
+    let count = h.seen.requests.iter().filter(|r| r.method != Method::Register).count();
+    respond_fork(&mut h, 200, ANSWER, "later", &[]);
+    assert_eq!(
+        h.seen.requests.iter().filter(|r| r.method != Method::Register).count(),
+        count,
+        "forgotten after 64·T1"
+    );
+}

@@ -148,6 +148,12 @@ impl Registration {
         self.pending.is_some() || (self.want && self.retry_at.is_none_or(|t| t <= now))
     }
 
+    /// The app wants a binding but nothing is under way to get or keep one: no REGISTER in
+    /// flight, no refresh, no retry armed, on an open link. Never true; checked by the fuzzer.
+    pub(crate) fn stalled(&self, link_up: bool) -> bool {
+        self.want && link_up && self.pending.is_none() && self.refresh_at.is_none() && self.retry_at.is_none()
+    }
+
     /// The transport must not be closed yet.
     pub(crate) fn needs_link(&self) -> bool {
         self.want || self.pending.is_some()

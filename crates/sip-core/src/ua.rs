@@ -233,6 +233,13 @@ impl UserAgent {
         self.registration.state()
     }
 
+    /// True when the app wants to be registered but no REGISTER, refresh or retry is under
+    /// way on an open link: a state that must never occur (the UA would silently stay
+    /// unregistered). For invariant checks in tests and fuzzing.
+    pub fn registration_stalled(&self) -> bool {
+        self.registration.stalled(self.link == Link::Up)
+    }
+
     /// The WebSocket URL this user agent connects to.
     pub fn ws_url(&self) -> &str {
         &self.account.ws_url

@@ -55,41 +55,46 @@ fn media_type(value: &str) -> (String, Params) {
 fn multipart_sdp(body: &str, boundary: &str) -> Option<String> {
     let delimiter = format!("--{boundary}");
     // The preamble before the first delimiter and the epilogue after the last are ignored.
-    let mut parts = body.split(delimiter.as_str()).skip(1);
-    parts.find_map(|part| {
-        if part.starts_with("--") {
+    let (_, mut rest) = split_at_str(body, &delimiter)?;
+    loop {
+        if rest.starts_with("--") {
             return None; // the close delimiter
         }
-        let part = part.strip_prefix("\r\n").or_else(|| part.strip_prefix('\n'))?;
-        let (head, content) = split_part(part);
-        let mut headers = Headers::new();
-        for line in head.lines() {
-            if let Some((name, value)) = line.split_once(':') {
-                headers.push(name.trim(), value.trim());
-            }
+        let (part, next) = split_at_str(rest, &delimiter).unwrap_or((rest, ""));
+        if let Some(sdp) = sdp_part(part) {
+            return Some(sdp);
         }
-        let is_sdp = headers
-            .get("Content-Type")
-            .is_some_and(|ct| media_type(ct).0 == "application/sdp");
-        // The CRLF before the next delimiter belongs to the delimiter (RFC 2046 §5.1.1).
-        let content = content
-            .strip_suffix("\r\n")
-            .or_else(|| content.strip_suffix('\n'))
-            .unwrap_or(content);
-        is_sdp.then(|| content.to_string())
-    })
+        if next.is_empty() {
+            return None;
+        }
+        rest = next;
+    }
 }
 
-/// A body part's header lines and its content, split at the first empty line.
-fn split_part(part: &str) -> (&str, &str) {
-    if let Some(p) = part.find("\r\n\r\n") {
-        return (part.get(..p).unwrap_or(""), part.get(p + 4..).unwrap_or(""));
-    }
-    if let Some(p) = part.find("\n\n") {
-        return (part.get(..p).unwrap_or(""), part.get(p + 2..).unwrap_or(""));
-    }
-    // No header section: RFC 2046 says the part is text/plain, so it is not our SDP.
-    ("", "")
+/// The content of one body part when it is `application/sdp`.
+fn sdp_part(part: &str) -> Option<String> {
+    let part = part.strip_prefix("\r\n").or_else(|| part.strip_prefix('\n'))?;
+    let (head, content) = split_at_str(part, "\r\n\r\n").or_else(|| split_at_str(part, "\n\n"))?;
+    let is_sdp = head.lines().any(|line| {
+        line.split_once(':').is_some_and(|(name, value)| {
+            crate::message::canonical_name(name.trim()) == "Content-Type" && media_type(value).0 == "application/sdp"
+        })
+    });
+    // The CRLF before the next delimiter belongs to the delimiter (RFC 2046 §5.1.1).
+    let content = content
+        .strip_suffix("\r\n")
+        .or_else(|| content.strip_suffix('\n'))
+        .unwrap_or(content);
+    is_sdp.then(|| content.to_string())
+}
+
+/// `s` split around the first `needle`: the text before and after it. A byte search, not
+/// `str::find`: that links the two-way searcher and a str-slicing panic into the wasm build
+/// (docs/decisions/0002). `needle` is ASCII here, so both sides stay on char boundaries.
+fn split_at_str<'a>(s: &'a str, needle: &str) -> Option<(&'a str, &'a str)> {
+    let n = needle.len();
+    let i = s.as_bytes().windows(n.max(1)).position(|w| w == needle.as_bytes())?;
+    Some((s.get(..i)?, s.get(i + n..)?))
 }
 
 #[cfg(test)]

@@ -685,7 +685,13 @@ impl UserAgent {
         match status {
             405 => self.respond(req, 405, &[("Allow", ALLOW)]),
             420 => {
-                let tags = extensions::unsupported_required(&req.headers).join(", ");
+                let mut tags = String::new();
+                for t in extensions::unsupported_required(&req.headers) {
+                    if !tags.is_empty() {
+                        tags.push_str(", ");
+                    }
+                    tags.push_str(&t);
+                }
                 self.log(Level::Info, &format!("420 to a {method} that requires {tags}"));
                 self.respond(req, 420, &[("Unsupported", &tags)]);
             }

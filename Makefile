@@ -5,7 +5,7 @@ WASM_PACK := wasm-pack
 KAMAILIO_PORT ?= 5066
 DEMO_PORT ?= 8080
 
-.PHONY: setup dist test test-core test-wasm test-e2e lint bench demo clean
+.PHONY: setup dist test test-core test-wasm test-e2e lint bench fuzz demo clean
 
 setup:
 	@bash scripts/setup.sh
@@ -36,6 +36,12 @@ test: lint test-core test-wasm test-e2e
 
 bench: dist
 	bash tests/run-bench.sh
+
+# Whole-UA fuzzing with protocol invariants, the long run for before a release (not part of
+# `make test`, whose `cargo test -p sip-core` has the short one). Prints inputs/s.
+FUZZ_INPUTS ?= 10000000
+fuzz:
+	cargo run --profile fuzz -p sip-core --example ua_fuzz -- --inputs $(FUZZ_INPUTS)
 
 demo: dist
 	bash scripts/demo.sh

@@ -351,6 +351,13 @@ fn checker_every_invite_and_update_gets_a_final_response() {
     let mut c = open_checker();
     recv(&mut c, 0, &INVITE.replace("To: <sip:1001@example.test>\r\n", ""));
     assert_eq!(kinds(&mut c), []);
+    // Legal: §17.2.3 matches a request to its transaction by branch, sent-by and method, so a
+    // copy with a mangled From tag is the same transaction, answered once.
+    let mut c = open_checker();
+    recv(&mut c, 0, INVITE);
+    recv(&mut c, 1, &INVITE.replace("tag=far1", "tag=f"));
+    send(&mut c, &response_to_invite(486, "ua1"));
+    assert_eq!(kinds(&mut c), []);
 
     // Planted: an INVITE with only provisionals (P0-3), an UPDATE with nothing.
     let mut c = open_checker();

@@ -100,29 +100,39 @@ enum Link {
     Open,
 }
 
-/// A server transaction (§17.2.3), keyed by what a response copies from its request.
+/// A server transaction, keyed as §17.2.3 matches requests to it, from what a response copies
+/// from its request: the top Via's branch and sent-by and the method (CSeq's); for a branch
+/// without the RFC 3261 magic cookie (RFC 2543 peers), Call-ID, From tag, CSeq and the Via.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct TxnKey {
-    call_id: String,
     branch: String,
     sent_by: String,
-    seq: u32,
     method: String,
+    /// RFC 2543 matching only (empty otherwise).
+    call_id: String,
     from_tag: String,
+    seq: u32,
 }
 
 impl TxnKey {
     fn of(m: &impl HeaderAccess) -> Option<TxnKey> {
         let via = m.top_via()?;
         let cseq = m.cseq()?;
-        Some(TxnKey {
-            call_id: m.call_id()?.to_string(),
-            branch: via.branch().unwrap_or("").to_string(),
+        let branch = via.branch().unwrap_or("").to_string();
+        let mut key = TxnKey {
             sent_by: via.host.to_ascii_lowercase(),
-            seq: cseq.seq,
             method: cseq.method.to_string(),
-            from_tag: m.from_addr()?.tag().unwrap_or("").to_string(),
-        })
+            call_id: String::new(),
+            from_tag: String::new(),
+            seq: 0,
+            branch,
+        };
+        if !key.branch.starts_with("z9hG4bK") {
+            key.call_id = m.call_id()?.to_string();
+            key.from_tag = m.from_addr()?.tag().unwrap_or("").to_string();
+            key.seq = cseq.seq;
+        }
+        Some(key)
     }
 }
 

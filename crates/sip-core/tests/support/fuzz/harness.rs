@@ -263,6 +263,8 @@ impl Harness {
                             ),
                             None => format!("//   -> {text:?}"),
                         };
+                        // A comment line: no control characters from hostile header values.
+                        let line: String = line.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
                         self.note(|| line);
                     }
                 }

@@ -592,9 +592,11 @@ impl Peer {
     pub fn invite(&mut self, detail: u64) -> String {
         let mut r = Rng::new(detail);
         let n = self.next();
-        let call_id = if r.chance(4) && !self.dialogs.is_empty() {
-            let i = r.index(self.dialogs.len());
-            self.dialogs[i].call_id.clone()
+        // Now and then the far end reuses the Call-ID of one of its own earlier calls (never
+        // one of the UA's: no peer could know it outside that dialog).
+        let own: Vec<&PeerDialog> = self.dialogs.iter().filter(|d| d.invite.is_some()).collect();
+        let call_id = if r.chance(4) && !own.is_empty() {
+            own[r.index(own.len())].call_id.clone()
         } else {
             format!("pc{n}-{}@far.example", r.below(1 << 40))
         };

@@ -111,7 +111,7 @@ fn main() {
             let mut last = Instant::now();
             while !done.load(Ordering::Relaxed) && inputs.load(Ordering::Relaxed) < a.inputs {
                 std::thread::sleep(Duration::from_millis(200));
-                if last.elapsed() >= Duration::from_secs(10) {
+                if last.elapsed() >= Duration::from_secs(5) {
                     last = Instant::now();
                     let n = inputs.load(Ordering::Relaxed);
                     let secs = start.elapsed().as_secs_f64();

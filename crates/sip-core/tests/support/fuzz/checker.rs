@@ -854,10 +854,10 @@ impl Checker {
             } else {
                 "2xx"
             };
-            let how = if same_branch {
-                "ACKed on the INVITE's branch (a non-2xx ACK)"
-            } else if elsewhere {
+            let how = if elsewhere {
                 "ACKed on another dialog only"
+            } else if same_branch {
+                "ACKed on the INVITE's branch (a non-2xx ACK)"
             } else {
                 "never ACKed"
             };

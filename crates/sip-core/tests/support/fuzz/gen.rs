@@ -186,7 +186,8 @@ const DTMF: &[char] = &['1', '5', '9', '0', '*', '#', 'A', 'd', 'x', ' ', '\n', 
 /// What a sequence concentrates on. The long run cycles through all of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
-    /// Registration, the transport and time only: no calls placed, no INVITE sent to the UA.
+    /// Registration, the transport and time: no call API, and INVITEs only from the corpus
+    /// and mutated frames.
     Registration,
     /// Calls from the far end to the UA.
     Incoming,

@@ -13,9 +13,12 @@ log() { printf '[setup +%ss] %s\n' "$SECONDS" "$*"; }
 export PATH="$HOME/.cargo/bin:$PATH"
 
 # 1. Debian packages. No `binaryen` (its wasm-opt 108 emits modules that fail to instantiate)
-#    and no `sipp` (not in bookworm; one unknown name makes apt install nothing).
+#    and no `sipp` (not in bookworm; one unknown name makes apt install nothing: SIPp is
+#    `sip-tester`). rtpengine-daemon, baresip-core and sip-tester are the SBC topology of
+#    tests/e2e/sbc-*.test.mjs (media relay, plain SIP phone, scripted SIP peer).
 apt_pkgs=(chromium chromium-driver firefox-esr kamailio kamailio-websocket-modules
-          kamailio-extra-modules brotli ca-certificates build-essential)
+          kamailio-extra-modules brotli ca-certificates build-essential
+          rtpengine-daemon baresip-core sip-tester)
 command -v node >/dev/null || apt_pkgs+=(nodejs npm)
 missing=()
 for p in "${apt_pkgs[@]}"; do
@@ -26,10 +29,13 @@ if ((${#missing[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-# Debian's kamailio package enables a system service; the tests start their own instance.
-if command -v systemctl >/dev/null && systemctl is-active --quiet kamailio 2>/dev/null; then
-  systemctl stop kamailio || true
-fi
+# Debian's kamailio and rtpengine-daemon packages enable system services; the tests start
+# their own instances.
+for svc in kamailio rtpengine-daemon; do
+  if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    systemctl stop "$svc" || true
+  fi
+done
 
 # 2. Rust target for the browser.
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown

@@ -105,7 +105,8 @@ export async function reapOrphans(prefix) {
     for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.pgid'))) {
       const pgid = Number(fs.readFileSync(path.join(dir, f), 'utf8'));
       if (pgid > 1) await killGroup(pgid).catch(() => {});
+      fs.rmSync(path.join(dir, f), { force: true });
     }
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (!process.env.SBC_KEEP_RUN) fs.rmSync(dir, { recursive: true, force: true }); // see topology.mjs
   }
 }

@@ -28,8 +28,8 @@ impl Dialog {
     pub fn new_uas(invite: &Request, local_tag: &str) -> Option<Dialog> {
         let from = invite.from_addr()?;
         let remote_tag = from.tag().unwrap_or("").to_string();
-        let remote_target = match invite.contacts().into_iter().next() {
-            Some(c) => c.uri.to_string(),
+        let remote_target = match invite.contacts().first().and_then(request_uri) {
+            Some(target) => target,
             None => from.uri.to_string(),
         };
         let route_set = invite.headers.list("Record-Route").map(str::to_string).collect();
@@ -53,8 +53,8 @@ impl Dialog {
     /// dialog, aimed at the Request-URI with an empty tag, so it can be ACKed and ended.
     pub fn new_uac(invite: &Request, resp: &Response) -> Option<Dialog> {
         let remote_tag = resp.to_addr()?.tag().unwrap_or("").to_string();
-        let remote_target = match resp.contacts().into_iter().next() {
-            Some(c) => c.uri.to_string(),
+        let remote_target = match resp.contacts().first().and_then(request_uri) {
+            Some(target) => target,
             None => invite.uri.clone(),
         };
         let local_tag = invite.from_addr()?.tag()?.to_string();
@@ -76,10 +76,8 @@ impl Dialog {
     /// §12.2.1.2 / §12.2.2: a target refresh request we accepted, or the 2xx to ours, replaces
     /// the remote target with its Contact (a SIP URI; anything else is no target for us).
     pub fn refresh_target(&mut self, msg: &impl HeaderAccess) {
-        if let Some(c) = msg.contacts().into_iter().next() {
-            if c.uri.scheme == "sip" || c.uri.scheme == "sips" {
-                self.remote_target = c.uri.to_string();
-            }
+        if let Some(target) = msg.contacts().first().and_then(request_uri) {
+            self.remote_target = target;
         }
     }
 
@@ -95,15 +93,15 @@ impl Dialog {
     /// (loose routing; a strict first hop takes the Request-URI, §12.2.1.1).
     pub fn request(&mut self, method: Method, via: String, user_agent: &str) -> Request {
         self.local_cseq += 1;
+        // A strict first hop (no `lr`) takes the Request-URI, the target moving to the end.
         let strict_first = self
             .route_set
             .first()
-            .is_some_and(|r| Address::parse(r).is_ok_and(|a| !a.uri.params.contains("lr")));
-        let (uri, routes): (String, Vec<String>) = if strict_first {
-            let first = Address::parse(&self.route_set[0])
-                .map(|a| a.uri.to_string())
-                .unwrap_or_default();
-            let mut rest: Vec<String> = self.route_set[1..].to_vec();
+            .and_then(|r| Address::parse(r).ok())
+            .filter(|a| !a.uri.params.contains("lr"))
+            .and_then(|a| request_uri(&a));
+        let (uri, routes): (String, Vec<String>) = if let Some(first) = strict_first {
+            let mut rest: Vec<String> = self.route_set.iter().skip(1).cloned().collect();
             rest.push(format!("<{}>", self.remote_target));
             (first, rest)
         } else {
@@ -127,6 +125,17 @@ impl Dialog {
             body: String::new(),
         }
     }
+}
+
+/// The URI of `addr` as a Request-URI: a SIP URI whose printed form can sit in a request
+/// line (no space or control character). A Contact from the network that is not one is no
+/// target for us.
+pub fn request_uri(addr: &Address) -> Option<String> {
+    if addr.uri.scheme != "sip" && addr.uri.scheme != "sips" {
+        return None;
+    }
+    let text = addr.uri.to_string();
+    text.bytes().all(|b| b > b' ' && b != 0x7f).then_some(text)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! the media steps between "answer" and the 200 OK. From the 200 on, the call's `Session`
 //! (session.rs) handles the dialog, the same machine an outgoing call uses.
 
-use crate::aftermath::Aftermath;
+use crate::aftermath::{Aftermath, Replies, Reply};
 use crate::body;
 use crate::call::{
     reply, send_response, CallError, CallEvent, CallHandle, EndReason, IncomingCall, MediaCommand, MediaFailure, Next,
@@ -63,13 +63,15 @@ pub(crate) struct InboundCall {
     ring_status: u16,
     reliable: Option<Reliable>,
     timer: Option<timer::Agreed>,
+    /// Our responses in the early dialog, for retransmitted requests.
+    early_replies: Replies,
 }
 
 impl InboundCall {
     /// Takes a new out-of-dialog INVITE: checks what it needs of us, answers 100 at once, then
-    /// 180 with our tag (reliable when the INVITE requires it). Returns `None` after a final
-    /// response when we cannot take the call.
-    pub fn accept_invite(ctx: &mut Ctx, handle: CallHandle, invite: Request) -> Option<InboundCall> {
+    /// 180 with our tag (reliable when the INVITE requires it). When we cannot take the call,
+    /// answers with a final response and returns what the refusal leaves behind.
+    pub fn accept_invite(ctx: &mut Ctx, handle: CallHandle, invite: Request) -> Result<InboundCall, Box<Aftermath>> {
         let local_tag = ctx.rng.token(10);
         let reject = |ctx: &mut Ctx, status: u16, extra: &[(&str, &str)], why: &str| {
             ctx.log(Level::Warn, &format!("{status} to an INVITE: {why}"));
@@ -77,30 +79,44 @@ impl InboundCall {
             for (n, v) in extra {
                 resp.headers.push(n, *v);
             }
-            send_response(ctx, resp);
+            resp.headers.push("User-Agent", ctx.local.user_agent);
+            let text = resp.to_string();
+            ctx.send(&text);
+            Box::new(Aftermath::refused(ctx.now, &invite, &text))
         };
         let Some(dialog) = Dialog::new_uas(&invite, &local_tag) else {
-            reject(ctx, 400, &[], "no usable From, To, Call-ID or CSeq");
-            return None;
+            return Err(reject(ctx, 400, &[], "no usable From, To, Call-ID or CSeq"));
         };
         // §8.2.3: a body we cannot read is 415; an Accept without SDP leaves us no answer (406).
         let offer = match body::sdp(&invite.headers, &invite.body) {
             Ok(offer) => offer,
             Err(body::Unsupported) => {
-                reject(ctx, 415, &[("Accept", "application/sdp")], "its body is not SDP");
-                return None;
+                return Err(reject(
+                    ctx,
+                    415,
+                    &[("Accept", "application/sdp")],
+                    "its body is not SDP",
+                ));
             }
         };
         if !body::accepts_sdp(&invite.headers) {
-            reject(ctx, 406, &[("Accept", "application/sdp")], "it does not accept SDP");
-            return None;
+            return Err(reject(
+                ctx,
+                406,
+                &[("Accept", "application/sdp")],
+                "it does not accept SDP",
+            ));
         }
         let timer = match timer::as_uas(&invite.headers) {
             Ok(t) => t,
             Err(min) => {
                 let min = min.to_string();
-                reject(ctx, 422, &[("Min-SE", &min)], "its Session-Expires is too brief");
-                return None;
+                return Err(reject(
+                    ctx,
+                    422,
+                    &[("Min-SE", &min)],
+                    "its Session-Expires is too brief",
+                ));
             }
         };
         let branch = invite
@@ -141,11 +157,12 @@ impl InboundCall {
             ring_status,
             reliable: None,
             timer,
+            early_replies: Replies::default(),
         };
         ctx.emit(Event::Call(CallEvent::Incoming(incoming)));
         call.ring(ctx);
         ctx.emit(Event::Call(CallEvent::Ringing { call: handle }));
-        Some(call)
+        Ok(call)
     }
 
     /// 180 Ringing: reliable when the INVITE requires 100rel (RFC 3262 §3). A late-offer INVITE
@@ -191,10 +208,17 @@ impl InboundCall {
         &self.call_id
     }
 
-    /// What the call leaves behind once ended: our BYE and the dialog's credentials.
+    /// What the call leaves behind once ended (aftermath.rs).
     pub fn aftermath(&self, now: u64) -> Aftermath {
-        let (bye, credentials) = self.session.as_ref().map(Session::leftovers).unwrap_or_default();
-        Aftermath::new(now, &self.call_id, bye, None, credentials)
+        let mut a = Aftermath::new(now, &self.call_id);
+        if !self.last_response.is_empty() {
+            a.replies.push(Reply::new(&self.invite, &self.last_response));
+        }
+        a.replies.extend(self.early_replies.all().cloned());
+        if let Some(s) = &self.session {
+            s.leave(&mut a);
+        }
+        a
     }
 
     /// The session of an answered call, for mid-call requests of ours.
@@ -349,9 +373,14 @@ impl InboundCall {
         if in_dialog {
             return true;
         }
-        let same_branch =
-            req.top_via().and_then(|v| v.branch().map(str::to_string)).as_deref() == Some(self.branch.as_str());
-        same_branch && req.call_id() == Some(self.call_id.as_str())
+        // §17.2.3: the INVITE's transaction (its retransmissions, its CANCEL, the ACK of a
+        // non-2xx): same branch, or for RFC 2543 peers without one, the same CSeq number.
+        let branch = req
+            .top_via()
+            .and_then(|v| v.branch().map(str::to_string))
+            .unwrap_or_default();
+        let same_cseq = req.cseq().map(|c| c.seq) == self.invite.cseq().map(|c| c.seq);
+        branch == self.branch && (!branch.is_empty() || same_cseq) && req.call_id() == Some(self.call_id.as_str())
     }
 
     /// A request `owns` said is ours.
@@ -376,22 +405,21 @@ impl InboundCall {
 
     /// A request in the early dialog (after our 180, before our 200).
     fn on_early_request(&mut self, ctx: &mut Ctx, req: &Request) -> Next {
-        let tag = self.early.as_ref().map(|d| d.local_tag.clone()).unwrap_or_default();
-        if req.method == Method::Ack {
+        if req.method == Method::Ack || self.early_replies.resend(ctx, req) {
             return Next::Continue;
         }
         let seq = req.cseq().map_or(0, |c| c.seq);
         if let Some(d) = self.early.as_mut() {
             if seq <= d.remote_cseq {
-                reply(ctx, req, 500, &tag); // §12.2.2: out of order
+                self.early_reply(ctx, req, 500, &[]); // §12.2.2: out of order
                 return Next::Continue;
             }
             d.remote_cseq = seq;
         }
         match req.method {
-            Method::Prack => self.on_prack(ctx, req, &tag),
+            Method::Prack => self.on_prack(ctx, req),
             Method::Bye => {
-                reply(ctx, req, 200, &tag);
+                self.early_reply(ctx, req, 200, &[]);
                 // §15: a BYE before our final response also ends the INVITE transaction.
                 self.respond(ctx, 487, None);
                 Next::Ended(EndReason::RemoteHangup {
@@ -399,32 +427,39 @@ impl InboundCall {
                 })
             }
             Method::Update if body::sdp(&req.headers, &req.body).ok().flatten().is_none() => {
-                reply(ctx, req, 200, &tag);
+                self.early_reply(ctx, req, 200, &[]);
                 Next::Continue
             }
             Method::Update | Method::Invite => {
                 // RFC 3311 §5.2 / RFC 3261 §14.2: the INVITE's own offer/answer is unfinished.
-                let mut resp = response_for(req, 500, &tag);
-                resp.headers.push("Retry-After", ctx.rng.below(11).to_string());
-                send_response(ctx, resp);
+                let after = ctx.rng.below(11).to_string();
+                self.early_reply(ctx, req, 500, &[("Retry-After", &after)]);
                 Next::Continue
             }
             Method::Info | Method::Options => {
-                reply(ctx, req, 200, &tag);
+                self.early_reply(ctx, req, 200, &[]);
                 Next::Continue
             }
             _ => {
-                let mut resp = response_for(req, 405, &tag);
-                resp.headers.push("Allow", ALLOW);
-                send_response(ctx, resp);
+                self.early_reply(ctx, req, 405, &[("Allow", ALLOW)]);
                 Next::Continue
             }
         }
     }
 
+    /// A response in the early dialog, remembered for a retransmission of its request.
+    fn early_reply(&mut self, ctx: &mut Ctx, req: &Request, status: u16, extra: &[(&str, &str)]) {
+        let tag = self.early.as_ref().map(|d| d.local_tag.clone()).unwrap_or_default();
+        let mut resp = response_for(req, status, &tag);
+        for (n, v) in extra {
+            resp.headers.push(n, *v);
+        }
+        self.early_replies.send(ctx, req, resp);
+    }
+
     /// RFC 3262 §3: a PRACK matching our reliable 180 gets 200 and releases a 200 waiting for
     /// it; anything else gets 481.
-    fn on_prack(&mut self, ctx: &mut Ctx, prack: &Request, tag: &str) -> Next {
+    fn on_prack(&mut self, ctx: &mut Ctx, prack: &Request) -> Next {
         let invite_cseq = self.invite.cseq().map(|c| c.seq);
         let rack = prack.headers.get("RAck").map(|v| {
             let mut it = v.split_whitespace();
@@ -438,14 +473,17 @@ impl InboundCall {
             .as_ref()
             .is_some_and(|r| rack == Some((Some(r.rseq), invite_cseq, Some("INVITE".to_string()))));
         if !matching {
-            reply(ctx, prack, 481, tag);
+            self.early_reply(ctx, prack, 481, &[]);
             return Next::Continue;
         }
-        reply(ctx, prack, 200, tag);
+        self.early_reply(ctx, prack, 200, &[]);
         if let Some(r) = self.reliable.as_mut() {
             r.acknowledged = true;
         }
-        if let State::AwaitingPrack { sdp } = std::mem::replace(&mut self.state, State::Negotiating) {
+        // The PRACK usually comes while we still ring: only a 200 held for it goes now.
+        if let State::AwaitingPrack { sdp } = &self.state {
+            let sdp = sdp.clone();
+            self.state = State::Negotiating;
             self.send_ok(ctx, &sdp);
         }
         Next::Continue

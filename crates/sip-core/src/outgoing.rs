@@ -5,9 +5,9 @@
 //! on, the call's `Session` (session.rs) handles the dialog, the same machine an incoming call
 //! uses; later 2xx from other forks are ACKed and ended here (§13.2.2.4).
 
-use crate::aftermath::Aftermath;
+use crate::aftermath::{Aftermath, Replies};
 use crate::body;
-use crate::call::{reply, CallError, CallEvent, CallHandle, EndReason, MediaCommand, MediaFailure, Next};
+use crate::call::{CallError, CallEvent, CallHandle, EndReason, MediaCommand, MediaFailure, Next};
 use crate::credentials::Credentials;
 use crate::dialog::Dialog;
 use crate::extensions::{self, SUPPORTED_INVITE};
@@ -73,6 +73,8 @@ pub(crate) struct OutboundCall {
     session: Option<Session>,
     /// The ACK for each answered fork, re-sent when its 2xx is retransmitted.
     acks: Vec<(String, String)>,
+    /// Our responses in early dialogs, for retransmitted requests.
+    early_replies: Replies,
 }
 
 /// `1234` or `+9198...` → `sip:1234@<domain>`; `sip:`/`sips:` URIs are taken as they are.
@@ -123,6 +125,7 @@ impl OutboundCall {
             session_expires: None,
             session: None,
             acks: Vec::new(),
+            early_replies: Replies::default(),
         }
     }
 
@@ -134,11 +137,24 @@ impl OutboundCall {
     /// What the call leaves behind once ended: our BYE, our INVITE (for late 2xx) and the
     /// credentials.
     pub fn aftermath(&self, now: u64) -> Aftermath {
-        let (bye, credentials) = match &self.session {
-            Some(s) => s.leftovers(),
-            None => (None, self.credentials.clone()),
-        };
-        Aftermath::new(now, &self.call_id, bye, self.invite.clone(), credentials)
+        let mut a = Aftermath::new(now, &self.call_id);
+        a.invite = self.invite.clone();
+        a.credentials = self.credentials.clone();
+        a.local_cseq = self.cseq;
+        a.replies.extend(self.early_replies.all().cloned());
+        a.invite_pending = self.session.is_none() && self.invite.is_some();
+        if let Some(s) = &self.session {
+            s.leave(&mut a);
+        }
+        // Forks whose 2xx we already ACKed and ended get only the ACK again.
+        let answered = a.dialog.as_ref().map(|d| d.remote_tag.clone());
+        a.ended_tags = self
+            .acks
+            .iter()
+            .map(|(tag, _)| tag.clone())
+            .filter(|t| Some(t) != answered.as_ref())
+            .collect();
+        a
     }
 
     /// The session of a call the far end answered, for mid-call requests of ours.
@@ -255,31 +271,33 @@ impl OutboundCall {
         if let Some(session) = self.session.as_mut().filter(|s| s.owns(req)) {
             return session.on_request(ctx, req);
         }
+        if req.method == Method::Ack || self.early_replies.resend(ctx, req) {
+            return Next::Continue;
+        }
         let Some(early) = self.early.iter_mut().find(|e| e.dialog.matches(req)) else {
             return Next::Continue;
         };
         let tag = early.dialog.local_tag.clone();
-        if req.method == Method::Ack {
-            return Next::Continue;
-        }
         let seq = req.cseq().map_or(0, |c| c.seq);
-        if seq <= early.dialog.remote_cseq && early.dialog.remote_cseq != 0 {
-            reply(ctx, req, 500, &tag); // §12.2.2: out of order
-            return Next::Continue;
+        let in_order = seq > early.dialog.remote_cseq || early.dialog.remote_cseq == 0;
+        if in_order {
+            early.dialog.remote_cseq = seq;
         }
-        early.dialog.remote_cseq = seq;
-        match req.method {
-            Method::Update if body::sdp(&req.headers, &req.body).ok().flatten().is_none() => reply(ctx, req, 200, &tag),
-            Method::Update => {
-                // RFC 3311 §5.2: our INVITE's offer/answer is not final yet.
-                let mut resp = response_for(req, 500, &tag);
-                resp.headers.push("Retry-After", ctx.rng.below(11).to_string());
-                crate::call::send_response(ctx, resp);
-            }
-            Method::Info | Method::Options => reply(ctx, req, 200, &tag),
+        let offer = body::sdp(&req.headers, &req.body).ok().flatten().is_some();
+        let (status, retry_after) = match req.method {
+            _ if !in_order => (500, false), // §12.2.2: out of order
+            Method::Update if !offer => (200, false),
+            // RFC 3311 §5.2: our INVITE's offer/answer is not final yet.
+            Method::Update => (500, true),
+            Method::Info | Method::Options => (200, false),
             // §15: the callee may not BYE an early dialog; a PRACK is ours to send, not theirs.
-            _ => reply(ctx, req, 481, &tag),
+            _ => (481, false),
+        };
+        let mut resp = response_for(req, status, &tag);
+        if retry_after {
+            resp.headers.push("Retry-After", ctx.rng.below(11).to_string());
         }
+        self.early_replies.send(ctx, req, resp);
         Next::Continue
     }
 
@@ -498,6 +516,7 @@ impl OutboundCall {
         let Some(answer) = answer else {
             ctx.log(Level::Error, "the 2xx to our INVITE carried no answer; hanging up");
             session.bye(ctx, "SIP;cause=488;text=\"No answer in the 2xx\"");
+            self.session = Some(session); // its aftermath knows this dialog was answered
             return Next::Ended(EndReason::MediaFailed(MediaFailure::Answer(
                 "the 2xx carried no SDP answer".into(),
             )));
@@ -544,10 +563,8 @@ impl OutboundCall {
     fn on_redirect(&mut self, ctx: &mut Ctx, resp: &Response) -> Next {
         let next = resp
             .contacts()
-            .into_iter()
-            .map(|c| c.uri)
-            .filter(|u| u.scheme == "sip" || u.scheme == "sips")
-            .map(|u| u.to_string())
+            .iter()
+            .filter_map(crate::dialog::request_uri)
             .find(|u| !self.tried.contains(u));
         match next {
             Some(uri) if self.tried.len() <= MAX_REDIRECTS => {

@@ -198,6 +198,14 @@ impl Registration {
     pub(crate) fn unregister(&mut self, ctx: &mut Ctx) {
         self.want = false;
         match self.state {
+            // One REGISTER in flight (§10.2): a refresh that is out completes first; its
+            // response then sends the un-REGISTER.
+            RegistrationState::Registered if self.pending.is_some() => {
+                ctx.log(
+                    Level::Info,
+                    "unregister: will remove the binding once the refresh in flight completes",
+                );
+            }
             RegistrationState::Registered if ctx.link_up => {
                 self.refresh_at = None;
                 self.set_state(ctx, RegistrationState::Unregistering);

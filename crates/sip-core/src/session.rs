@@ -6,8 +6,9 @@
 //! answers in the ACK, glare, rollback), the retransmission of our 2xx until its ACK, session
 //! timers (RFC 4028), INFO, OPTIONS, challenges to our requests, and BYE.
 
+use crate::aftermath::{Aftermath, Replies, Reply};
 use crate::body;
-use crate::call::{reply, CallError, CallEvent, CallHandle, EndReason, MediaCommand, MediaFailure, Next};
+use crate::call::{CallError, CallEvent, CallHandle, EndReason, MediaCommand, MediaFailure, Next};
 use crate::credentials::Credentials;
 use crate::dialog::Dialog;
 use crate::extensions::SUPPORTED_DIALOG;
@@ -116,12 +117,16 @@ pub(crate) struct Session {
     infos: Vec<(u32, Request, u8)>,
     /// The ACK we sent for the 2xx to our last re-INVITE, re-sent if that 2xx is retransmitted.
     last_ack: Option<(u32, String)>,
-    /// Our response to the last request received, re-sent if the request is retransmitted.
-    last_reply: Option<(u32, String, String)>,
+    /// Our responses to the last few requests received, re-sent if one is retransmitted.
+    replies: Replies,
     /// Hangup asked while our 2xx to the initial INVITE was unacknowledged (§15).
     bye_after_ack: bool,
     /// Our BYE, once sent: the ended call's aftermath answers a challenge to it.
     sent_bye: Option<Request>,
+    /// Our last re-INVITE: its 2xx may come after the call ended, and still gets an ACK.
+    last_reinvite: Option<Request>,
+    /// We ended the call because our re-INVITE got no final response: its 2xx may still come.
+    gave_up_on_invite: bool,
 }
 
 /// A new session: the caller sends its first 2xx and, as UAS, calls `await_ack` with it.
@@ -165,15 +170,28 @@ impl Session {
             credentials: start.credentials,
             infos: Vec::new(),
             last_ack: None,
-            last_reply: None,
+            replies: Replies::default(),
             bye_after_ack: false,
             sent_bye: None,
+            last_reinvite: None,
+            gave_up_on_invite: false,
         }
     }
 
-    /// What the call leaves behind once ended: our BYE and the credentials of the dialog.
-    pub fn leftovers(&self) -> (Option<Request>, Credentials) {
-        (self.sent_bye.clone(), self.credentials.clone())
+    /// What the call leaves behind once ended (aftermath.rs): the dialog, our BYE, our last
+    /// re-INVITE, our last reply and the credentials.
+    pub fn leave(&self, aftermath: &mut Aftermath) {
+        aftermath.dialog = Some(self.dialog.clone());
+        aftermath.local_cseq = aftermath.local_cseq.max(self.dialog.local_cseq);
+        aftermath.bye = self.sent_bye.clone().map(|b| (b, 0));
+        aftermath.reinvite = self.last_reinvite.clone();
+        aftermath.invite_pending |= self.gave_up_on_invite
+            || matches!(
+                self.ours.as_ref().map(|o| &o.state),
+                Some(OursState::Sent { request, .. }) if request.method == Method::Invite
+            );
+        aftermath.replies.extend(self.replies.all().cloned());
+        aftermath.credentials = self.credentials.clone();
     }
 
     /// UAS: our 2xx to the initial INVITE went out as `response`; retransmit it until the ACK.
@@ -283,7 +301,7 @@ impl Session {
     /// Sends BYE with `reason`, after a final response to any request of theirs still open.
     pub fn bye(&mut self, ctx: &mut Ctx, reason: &str) {
         if let Some(theirs) = self.theirs.take() {
-            reply(ctx, &theirs.request, 487, &self.dialog.local_tag);
+            self.respond(ctx, &theirs.request, 487, &[]);
         }
         let mut bye = self.new_request(ctx, Method::Bye);
         bye.headers.push("Reason", reason);
@@ -319,7 +337,7 @@ impl Session {
             // §13.3.1 / RFC 3264: their offer gets a final response, and nothing changes.
             let status = if theirs.offer_holds.is_some() { 488 } else { 500 };
             ctx.log(Level::Warn, &format!("{} {status}: {failure}", theirs.request.method));
-            reply(ctx, &theirs.request, status, &self.dialog.local_tag);
+            self.respond(ctx, &theirs.request, status, &[]);
             self.rollback(ctx);
             return Next::Continue;
         }
@@ -415,6 +433,9 @@ impl Session {
     fn send_offer(&mut self, ctx: &mut Ctx, purpose: Purpose, sdp: Option<String>) {
         let method = if sdp.is_some() { Method::Invite } else { Method::Update };
         let request = self.send_request(ctx, method, sdp.map(|s| ("application/sdp", s)));
+        if request.method == Method::Invite {
+            self.last_reinvite = Some(request.clone());
+        }
         self.ours = Some(Ours {
             purpose,
             state: OursState::Sent {
@@ -533,7 +554,7 @@ impl Session {
             &format!("{} to a request in the call: the far end no longer has it", resp.status),
         );
         if let Some(theirs) = self.theirs.take() {
-            reply(ctx, &theirs.request, 487, &self.dialog.local_tag);
+            self.respond(ctx, &theirs.request, 487, &[]);
         }
         Next::Ended(EndReason::RemoteHangup {
             reason: Some(format!("SIP;cause={}", resp.status)),
@@ -592,6 +613,9 @@ impl Session {
         match resp.status {
             401 | 407 if self.credentials.on_challenge(resp, attempts) => {
                 let again = self.resend_with_credentials(ctx, &request);
+                if again.method == Method::Invite {
+                    self.last_reinvite = Some(again.clone());
+                }
                 self.ours = Some(Ours {
                     purpose,
                     state: OursState::Sent {
@@ -689,6 +713,7 @@ impl Session {
                 );
                 self.ours = None;
                 if is_invite {
+                    self.gave_up_on_invite = true;
                     self.rollback(ctx);
                 }
                 return self.end_dialog(ctx, 408);
@@ -734,22 +759,23 @@ impl Session {
         }
         if req.method == Method::Cancel {
             // CANCEL matches a transaction, not the dialog; the call above handled ours.
-            reply(ctx, req, 481, &self.dialog.local_tag);
+            self.respond(ctx, req, 481, &[]);
             return Next::Continue;
         }
         if seq <= self.dialog.remote_cseq {
             // A retransmission of a request still being answered is absorbed; of the request
             // we answered last, it gets the same answer again.
-            let in_progress = self.theirs.as_ref().and_then(|t| t.request.cseq()).map(|c| c.seq);
-            if in_progress == Some(seq) {
+            // Same transaction means same branch too (§17.2.3): a new request that reuses a
+            // CSeq is out of order, not a retransmission.
+            if self
+                .theirs
+                .as_ref()
+                .is_some_and(|t| Reply::same_transaction(&t.request, req))
+            {
                 return Next::Continue;
             }
-            if let Some((s, m, text)) = &self.last_reply {
-                if *s == seq && m == req.method.as_str() {
-                    let text = text.clone();
-                    ctx.send(&text);
-                    return Next::Continue;
-                }
+            if self.replies.resend(ctx, req) {
+                return Next::Continue;
             }
             // §12.2.2: lower than one already seen: out of order.
             ctx.log(
@@ -765,7 +791,7 @@ impl Session {
                 self.respond(ctx, req, 200, &[]);
                 if let Some(theirs) = self.theirs.take() {
                     // §15.1.2: requests still open get 487 once the BYE ends the session.
-                    reply(ctx, &theirs.request, 487, &self.dialog.local_tag);
+                    self.respond(ctx, &theirs.request, 487, &[]);
                 }
                 Next::Ended(EndReason::RemoteHangup {
                     reason: req.headers.get("Reason").map(str::to_string),
@@ -1009,9 +1035,7 @@ impl Session {
         resp.headers.push("User-Agent", ctx.local.user_agent);
         let text = resp.to_string();
         ctx.send(&text);
-        if let Some(c) = req.cseq() {
-            self.last_reply = Some((c.seq, req.method.to_string(), text.clone()));
-        }
+        self.replies.remember(req, &text);
         text
     }
 

@@ -198,7 +198,7 @@ pub struct UserAgent {
 }
 
 /// Ended calls remembered at once; the oldest is forgotten first.
-const MAX_AFTERMATH: usize = 4;
+const MAX_AFTERMATH: usize = 8;
 
 impl UserAgent {
     pub fn new(account: Account, seed: u64) -> Self {
@@ -483,12 +483,9 @@ impl UserAgent {
         let next = f(call, &mut ctx)?;
         if let Next::Ended(reason) = next {
             let handle = call.handle();
-            self.aftermath.retain(|a| !a.expired(now));
-            if self.aftermath.len() >= MAX_AFTERMATH {
-                self.aftermath.remove(0);
-            }
-            self.aftermath.push(call.aftermath(now));
+            let aftermath = call.aftermath(now);
             self.call = None;
+            self.remember(now, aftermath);
             self.out.push_back(Output::Media(MediaCommand::Close { call: handle }));
             self.out
                 .push_back(Output::Event(Event::Call(CallEvent::Ended { call: handle, reason })));
@@ -532,23 +529,19 @@ impl UserAgent {
         self.keepalive.on_frame(false);
         self.log(Level::Debug, &format!("recv:\n{}", redact_sip(text)));
         match parse(text.as_bytes()) {
-            Err(e) => self.refuse_frame(text, e),
+            Err(e) => self.refuse_frame(now, text, e),
             Ok(Message::Response(resp)) => {
                 let mut handled = false;
                 if self.call.as_ref().is_some_and(|c| c.owns_response(&resp)) {
                     handled = true;
                     let _ = self.with_call(now, None, |c, ctx| Ok(c.on_response(ctx, &resp)));
-                } else if let Some(a) = self.aftermath.iter_mut().find(|a| a.owns(&resp) && !a.expired(now)) {
+                } else if self.in_aftermath(now, |a, ctx| {
+                    a.owns_response(&resp) && {
+                        a.on_response(ctx, &resp);
+                        true
+                    }
+                }) {
                     handled = true;
-                    let mut ctx = Ctx {
-                        now,
-                        link_up: self.link == Link::Up,
-                        rng: &mut self.rng,
-                        out: &mut self.out,
-                        account: &self.account,
-                        local: &self.local,
-                    };
-                    a.on_response(&mut ctx, &resp);
                 } else {
                     self.with_registration(now, |r, ctx| handled = r.on_response(ctx, &resp));
                     if handled && (200..300).contains(&resp.status) {
@@ -567,7 +560,7 @@ impl UserAgent {
     /// A frame the parser refused. A request whose headers can still be read is answered
     /// (505 for another SIP version, else 400, RFC 3261 §8.2 / RFC 4475 §3.1.2), so the
     /// sender does not wait for its timeout; anything else is dropped with a log line.
-    fn refuse_frame(&mut self, text: &str, e: crate::message::ParseError) {
+    fn refuse_frame(&mut self, now: u64, text: &str, e: crate::message::ParseError) {
         self.log(Level::Warn, &format!("dropped a frame: {e}"));
         let Some(req) = crate::message::salvage_request(text.as_bytes()) else {
             return;
@@ -577,9 +570,9 @@ impl UserAgent {
             return;
         }
         if e.0 == "unsupported SIP version" {
-            self.respond(&req, 505, &[]);
+            self.respond(now, &req, 505, &[]);
         } else {
-            self.respond_reason(&req, 400, e.0, &[]);
+            self.respond_reason(now, &req, 400, e.0, &[]);
         }
     }
 
@@ -605,27 +598,30 @@ impl UserAgent {
             // §8.2: answer 400 when there is a Via to answer along, else nobody to tell.
             if req.headers.get("Via").is_some() && req.method != Method::Ack {
                 self.log(Level::Warn, &format!("400 to a {}: {why}", req.method));
-                self.respond_reason(&req, 400, why, &[]);
+                self.respond_reason(now, &req, 400, why, &[]);
             } else {
                 self.log(Level::Warn, &format!("dropped a {}: {why}", req.method));
             }
             return;
         }
         if let Some(status) = self.refusal(&req) {
-            return self.refuse(&req, status);
+            return self.refuse(now, &req, status);
         }
         if self.call.as_ref().is_some_and(|c| c.owns_request(&req)) {
             let _ = self.with_call(now, None, |c, ctx| Ok(c.on_request(ctx, &req)));
             return;
         }
+        if self.in_aftermath(now, |a, ctx| a.on_request(ctx, &req)) {
+            return; // a retransmission answered again, or the ACK of our final response
+        }
         let in_dialog = req.to_addr().is_some_and(|t| t.tag().is_some());
         match req.method {
             Method::Ack => self.log(Level::Debug, "dropped an ACK that matches no call"),
             // §12.2.2 (and §11.2 for OPTIONS): a request for a dialog we do not have.
-            _ if in_dialog => self.respond(&req, 481, &[]),
+            _ if in_dialog => self.respond(now, &req, 481, &[]),
             Method::Invite if self.call.is_some() => {
                 self.log(Level::Info, "486 to a second INVITE: a call is in progress");
-                self.respond(&req, 486, &[]);
+                self.respond(now, &req, 486, &[]);
             }
             Method::Invite => {
                 let handle = self.next_call;
@@ -638,9 +634,13 @@ impl UserAgent {
                     account: &self.account,
                     local: &self.local,
                 };
-                self.call = InboundCall::accept_invite(&mut ctx, handle, req).map(Call::In);
+                match InboundCall::accept_invite(&mut ctx, handle, req) {
+                    Ok(call) => self.call = Some(Call::In(call)),
+                    Err(refused) => self.remember(now, *refused),
+                }
             }
             Method::Options => self.respond(
+                now,
                 &req,
                 200,
                 &[
@@ -650,7 +650,7 @@ impl UserAgent {
                 ],
             ),
             // BYE, CANCEL, UPDATE, INFO, PRACK: no dialog or transaction of ours.
-            _ => self.respond(&req, 481, &[]),
+            _ => self.respond(now, &req, 481, &[]),
         }
     }
 
@@ -680,10 +680,10 @@ impl UserAgent {
         None
     }
 
-    fn refuse(&mut self, req: &Request, status: u16) {
+    fn refuse(&mut self, now: u64, req: &Request, status: u16) {
         let method = req.method.to_string();
         match status {
-            405 => self.respond(req, 405, &[("Allow", ALLOW)]),
+            405 => self.respond(now, req, 405, &[("Allow", ALLOW)]),
             420 => {
                 let mut tags = String::new();
                 for t in extensions::unsupported_required(&req.headers) {
@@ -693,7 +693,7 @@ impl UserAgent {
                     tags.push_str(&t);
                 }
                 self.log(Level::Info, &format!("420 to a {method} that requires {tags}"));
-                self.respond(req, 420, &[("Unsupported", &tags)]);
+                self.respond(now, req, 420, &[("Unsupported", &tags)]);
             }
             400 => {
                 let why = if crate::message::Uri::parse(&req.uri).is_err() {
@@ -701,20 +701,20 @@ impl UserAgent {
                 } else {
                     "CSeq method does not match the request"
                 };
-                self.respond_reason(req, 400, why, &[]);
+                self.respond_reason(now, req, 400, why, &[]);
             }
             _ => {
                 self.log(Level::Info, &format!("{status} to a {method}"));
-                self.respond(req, status, &[]);
+                self.respond(now, req, status, &[]);
             }
         }
     }
 
-    fn respond(&mut self, req: &Request, status: u16, extra: &[(&str, &str)]) {
-        self.respond_reason(req, status, crate::message::reason_phrase(status), extra);
+    fn respond(&mut self, now: u64, req: &Request, status: u16, extra: &[(&str, &str)]) {
+        self.respond_reason(now, req, status, crate::message::reason_phrase(status), extra);
     }
 
-    fn respond_reason(&mut self, req: &Request, status: u16, reason: &str, extra: &[(&str, &str)]) {
+    fn respond_reason(&mut self, now: u64, req: &Request, status: u16, reason: &str, extra: &[(&str, &str)]) {
         let mut resp = response_for(req, status, &self.to_tag);
         if status == 400 && reason != "Bad Request" {
             resp.reason = format!("Bad Request ({reason})");
@@ -723,7 +723,40 @@ impl UserAgent {
             resp.headers.push(n, *v);
         }
         resp.headers.push("User-Agent", USER_AGENT);
-        queue_send(&mut self.out, &resp.to_string());
+        let text = resp.to_string();
+        queue_send(&mut self.out, &text);
+        if req.method == Method::Invite && status >= 200 {
+            // §17.2.1: the INVITE's retransmissions get this answer again, not a call.
+            self.remember(now, Aftermath::refused(now, req, &text));
+        }
+    }
+
+    /// Keeps what an ended call or a refused INVITE leaves behind, for 64·T1.
+    fn remember(&mut self, now: u64, aftermath: Aftermath) {
+        self.aftermath.retain(|a| !a.expired(now));
+        if self.aftermath.len() >= MAX_AFTERMATH {
+            // Refused INVITEs go first: a flood of them must not push out an ended call whose
+            // late 2xx still needs an ACK.
+            let oldest = self.aftermath.iter().position(Aftermath::is_refusal).unwrap_or(0);
+            self.aftermath.remove(oldest);
+        }
+        self.aftermath.push(aftermath);
+    }
+
+    /// Runs `f` on the aftermath entries still alive until one says it handled the input.
+    fn in_aftermath(&mut self, now: u64, mut f: impl FnMut(&mut Aftermath, &mut Ctx) -> bool) -> bool {
+        let mut ctx = Ctx {
+            now,
+            link_up: self.link == Link::Up,
+            rng: &mut self.rng,
+            out: &mut self.out,
+            account: &self.account,
+            local: &self.local,
+        };
+        self.aftermath
+            .iter_mut()
+            .filter(|a| !a.expired(now))
+            .any(|a| f(a, &mut ctx))
     }
 
     /// RFC 5626 §4.4.1: the registrar's `Flow-Timer` bounds the keep-alive interval.

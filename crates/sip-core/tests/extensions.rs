@@ -343,3 +343,22 @@ fn a_redirect_is_followed_and_a_loop_is_not() {
     assert_eq!(sent(&h, Method::Invite).len(), 2, "back to a tried target: no loop");
     assert!(matches!(ended(&mut h), Some(EndReason::Rejected { status: 302, .. })));
 }
+
+#[test]
+fn a_prack_while_we_still_ring_leaves_the_call_answerable() {
+    // The usual order with an SBC: 180 (reliable), PRACK, and the agent answers later.
+    let mut far = Far::new("rel4");
+    let mut h = registered_harness();
+    feed(&mut h, &far.invite_with("Require: 100rel\r\n", Some(OFFER)));
+    let ringing = last_response(&h).clone();
+    far.to_tag = ringing.to_addr().unwrap().tag().map(str::to_string);
+    let rseq = ringing.headers.get("RSeq").unwrap().to_string();
+    feed(&mut h, &prack(&mut far, &format!("{rseq} 10 INVITE")));
+    assert_eq!(last_response(&h).status, 200);
+    assert!(h.ua.answer(h.now, 1).is_ok(), "still ringing after the PRACK");
+    h.ua.media_mic_ready(h.now, 1);
+    h.ua.media_local_sdp(h.now, 1, ANSWER);
+    h.drain();
+    let ok = last_response(&h).clone();
+    assert_eq!((ok.status, ok.cseq().unwrap().method), (200, "INVITE"));
+}

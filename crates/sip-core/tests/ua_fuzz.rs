@@ -612,7 +612,7 @@ fn checker_nothing_sent_while_the_transport_is_not_open() {
     send(&mut c, &bye);
     assert_eq!(kinds(&mut c), []);
     // Planted: the socket closed (P1-1: a hangup after the WebSocket dropped).
-    let mut c = open_checker();
+    let mut c = open_checker().checking_sent_while_closed();
     c.input(5, Stimulus::Closed);
     c.output(&Output::Connect { url: "wss://x".into() }, None);
     send(&mut c, &bye);

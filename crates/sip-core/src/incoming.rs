@@ -307,6 +307,7 @@ impl InboundCall {
                 peer_allow: self.invite.headers.get("Allow"),
                 timer,
                 credentials: Credentials::default(),
+                replies: self.early_replies.clone(),
             },
         );
         session.await_ack(ctx, cseq, text, self.offer.is_none());

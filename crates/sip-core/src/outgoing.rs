@@ -489,6 +489,10 @@ impl OutboundCall {
             .and_then(|e| e.sdp.clone());
         let answer = body::sdp(&resp.headers, &resp.body).ok().flatten().or(early_sdp);
         dialog.local_cseq = dialog.local_cseq.max(self.cseq);
+        // The far end's CSeq carries on from its requests in the early dialog.
+        if let Some(e) = self.early.iter().find(|e| e.dialog.remote_tag == dialog.remote_tag) {
+            dialog.remote_cseq = e.dialog.remote_cseq;
+        }
         let mut session = Session::new(
             ctx,
             SessionStart {
@@ -500,6 +504,7 @@ impl OutboundCall {
                 peer_allow: resp.headers.get("Allow"),
                 timer: timer::as_uac(&resp.headers),
                 credentials: Credentials::default(),
+                replies: self.early_replies.clone(),
             },
         );
         let cancelled = matches!(

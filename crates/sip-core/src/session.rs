@@ -23,6 +23,8 @@ pub(crate) const T1_MS: u64 = 500;
 const T2_MS: u64 = 4_000;
 /// Timers B, F and H: 64·T1.
 pub(crate) const TIMER_64T1_MS: u64 = 64 * T1_MS;
+/// ACKs remembered for retransmitted 2xx to our re-INVITEs.
+const MAX_ACKS: usize = 4;
 /// Our INFO requests remembered for their responses (challenges, 481); older ones are dropped.
 const MAX_PENDING_INFO: usize = 16;
 
@@ -115,8 +117,8 @@ pub(crate) struct Session {
     credentials: Credentials,
     /// Our INFOs waiting for a final response: (CSeq, request, challenges answered).
     infos: Vec<(u32, Request, u8)>,
-    /// The ACK we sent for the 2xx to our last re-INVITE, re-sent if that 2xx is retransmitted.
-    last_ack: Option<(u32, String)>,
+    /// The ACKs we sent for the 2xx to our last re-INVITEs, re-sent if a 2xx is retransmitted.
+    acks: Vec<(u32, String)>,
     /// Our responses to the last few requests received, re-sent if one is retransmitted.
     replies: Replies,
     /// Hangup asked while our 2xx to the initial INVITE was unacknowledged (§15).
@@ -142,6 +144,8 @@ pub(crate) struct SessionStart<'a> {
     /// The agreed session timer: interval and whether we refresh.
     pub timer: Option<(u32, bool)>,
     pub credentials: Credentials,
+    /// Our responses in the early dialog, still owed to their retransmissions.
+    pub replies: Replies,
 }
 
 impl Session {
@@ -169,8 +173,8 @@ impl Session {
             peer_allows_update,
             credentials: start.credentials,
             infos: Vec::new(),
-            last_ack: None,
-            replies: Replies::default(),
+            acks: Vec::new(),
+            replies: start.replies,
             bye_after_ack: false,
             sent_bye: None,
             last_reinvite: None,
@@ -502,22 +506,25 @@ impl Session {
         if resp.status < 200 {
             return Next::Continue;
         }
-        let ours_seq = match self.ours.as_ref().map(|o| &o.state) {
-            Some(OursState::Sent { request, .. }) => request.cseq().map(|c| c.seq),
-            _ => None,
+        // §17.1.3: a response belongs to our transaction by its top Via branch (and method).
+        let ours = match self.ours.as_ref().map(|o| &o.state) {
+            Some(OursState::Sent { request, .. }) => {
+                request.cseq().map(|c| c.seq) == Some(seq)
+                    && request.method.as_str() == method
+                    && same_branch(request, resp)
+            }
+            _ => false,
         };
-        if ours_seq == Some(seq) && (method == "INVITE" || method == "UPDATE") {
+        if ours {
             return self.on_offer_response(ctx, resp, seq);
         }
         match method.as_str() {
             "INVITE" => {
                 // A retransmitted 2xx to a re-INVITE we already completed: acknowledge again.
                 if (200..300).contains(&resp.status) {
-                    if let Some((s, ack)) = &self.last_ack {
-                        if *s == seq {
-                            let ack = ack.clone();
-                            ctx.send(&ack);
-                        }
+                    if let Some((_, ack)) = self.acks.iter().find(|(s, _)| *s == seq) {
+                        let ack = ack.clone();
+                        ctx.send(&ack);
                     }
                 }
                 Next::Continue
@@ -528,7 +535,11 @@ impl Session {
     }
 
     fn on_info_response(&mut self, ctx: &mut Ctx, resp: &Response, seq: u32) -> Next {
-        let Some(i) = self.infos.iter().position(|(s, ..)| *s == seq) else {
+        let Some(i) = self
+            .infos
+            .iter()
+            .position(|(s, r, _)| *s == seq && same_branch(r, resp))
+        else {
             return Next::Continue;
         };
         let (_, info, attempts) = self.infos.remove(i);
@@ -762,21 +773,19 @@ impl Session {
             self.respond(ctx, req, 481, &[]);
             return Next::Continue;
         }
+        // A retransmission (same branch and CSeq, §17.2.3) of a request still being answered
+        // is absorbed; of one we answered, it gets the same answer again.
+        if self
+            .theirs
+            .as_ref()
+            .is_some_and(|t| Reply::same_transaction(&t.request, req))
+        {
+            return Next::Continue;
+        }
+        if self.replies.resend(ctx, req) {
+            return Next::Continue;
+        }
         if seq <= self.dialog.remote_cseq {
-            // A retransmission of a request still being answered is absorbed; of the request
-            // we answered last, it gets the same answer again.
-            // Same transaction means same branch too (§17.2.3): a new request that reuses a
-            // CSeq is out of order, not a retransmission.
-            if self
-                .theirs
-                .as_ref()
-                .is_some_and(|t| Reply::same_transaction(&t.request, req))
-            {
-                return Next::Continue;
-            }
-            if self.replies.resend(ctx, req) {
-                return Next::Continue;
-            }
             // §12.2.2: lower than one already seen: out of order.
             ctx.log(
                 Level::Info,
@@ -1049,8 +1058,17 @@ impl Session {
         copy_credentials(invite, &mut ack.headers);
         let text = ack.to_string();
         ctx.send(&text);
-        self.last_ack = Some((cseq, text));
+        if self.acks.len() >= MAX_ACKS {
+            self.acks.remove(0);
+        }
+        self.acks.push((cseq, text));
     }
+}
+
+/// Whether `resp` answers `req` by the top Via branch (§17.1.3).
+fn same_branch(req: &Request, resp: &Response) -> bool {
+    let branch = |v: Option<crate::message::Via>| v.and_then(|v| v.branch().map(str::to_string));
+    branch(req.top_via()).is_some_and(|b| Some(b) == branch(resp.top_via()))
 }
 
 /// §13.2.2.4, §17.1.1.3: an ACK carries the credentials of the INVITE it acknowledges.

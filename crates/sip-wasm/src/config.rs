@@ -3,7 +3,7 @@
 
 use crate::media::{default_ice_servers, MediaSettings};
 use js_sys::Reflect;
-use sip_core::{websocket_url, Account};
+use sip_core::{websocket_url, Account, ContactHost};
 use wasm_bindgen::JsValue;
 
 pub fn field(obj: &JsValue, name: &str) -> Option<String> {
@@ -61,7 +61,7 @@ pub fn account_from_js(obj: &JsValue, page_is_https: bool) -> Result<Account, St
 }
 
 /// Media options: `iceServers` (ours; an RTCIceServer array, default 3.0.10's Google STUN)
-/// and `noiseSuppression` (set by the shim's setNoiseSuppression; default on).
+/// and `noiseSuppression` (set by the shim's setNoiseSuppression; default off, as 3.0.10).
 pub fn media_settings_from_js(obj: &JsValue) -> MediaSettings {
     let ice = Reflect::get(obj, &JsValue::from_str("iceServers")).unwrap_or(JsValue::UNDEFINED);
     let ice_servers = if js_sys::Array::is_array(&ice) {
@@ -74,7 +74,7 @@ pub fn media_settings_from_js(obj: &JsValue) -> MediaSettings {
         .and_then(|v| v.as_bool());
     MediaSettings {
         ice_servers,
-        noise_suppression: std::cell::Cell::new(ns.unwrap_or(true)),
+        noise_suppression: std::cell::Cell::new(ns.unwrap_or(false)),
         call_volume: std::cell::Cell::new(1.0),
         preferred_codec: std::cell::RefCell::new(None),
         input_device: std::cell::RefCell::new(None),
@@ -89,4 +89,15 @@ pub fn keepalive_ms_from_js(obj: &JsValue) -> Option<u64> {
         .ok()?
         .as_f64()?;
     (v.is_finite() && v >= 0.0).then_some((v * 1000.0) as u64)
+}
+
+/// `contactHost` (ours, checked by the shim): the host of our Contact and Via, `"testnet"` (a
+/// random 192.0.2.N, what 3.0.10 sends; the core's default) or `"invalid"` (RFC 7118
+/// `.invalid`). Anything else keeps the default, as `contactTransport` does.
+pub fn contact_host_from_js(obj: &JsValue) -> Option<ContactHost> {
+    match field(obj, "contactHost").as_deref() {
+        Some("testnet") => Some(ContactHost::TestNet),
+        Some("invalid") => Some(ContactHost::Invalid),
+        _ => None,
+    }
 }

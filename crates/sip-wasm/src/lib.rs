@@ -9,7 +9,9 @@
 // Size guard, as in sip-core: no str slicing (docs/decisions/0002).
 #![cfg_attr(not(test), warn(clippy::string_slice))]
 
-mod config;
+// Public only for the browser tests (tests/web.rs); wasm-bindgen exports nothing from them.
+#[doc(hidden)]
+pub mod config;
 mod devices;
 mod env;
 mod events;
@@ -64,13 +66,16 @@ pub struct Client {
 
 #[wasm_bindgen]
 impl Client {
-    /// `account`: `{authUser, sipdomain, secret, domain, security?, endpoint?, displayName?}`.
+    /// `account`: `{authUser, sipdomain, secret, domain, security?, endpoint?, displayName?}`,
+    /// and ours: `iceServers`, `noiseSuppression`, `keepAliveInterval`, `contactTransport`,
+    /// `contactHost`.
     /// `on_event(obj)` receives registration, link and log events as plain objects.
     #[wasm_bindgen(constructor)]
     pub fn new(account: JsValue, on_event: js_sys::Function) -> Result<Client, JsError> {
         let settings = Rc::new(config::media_settings_from_js(&account));
         let keepalive_ms = config::keepalive_ms_from_js(&account);
         let contact_transport = config::field(&account, "contactTransport");
+        let contact_host = config::contact_host_from_js(&account);
         let account = config::account_from_js(&account, env::page_is_https()).map_err(|e| JsError::new(&e))?;
         let mut ua = UserAgent::new(account, env::random_seed());
         if let Some(ms) = keepalive_ms {
@@ -78,6 +83,9 @@ impl Client {
         }
         if let Some(t) = contact_transport {
             ua.set_contact_transport(&t);
+        }
+        if let Some(h) = contact_host {
+            ua.set_contact_host(h);
         }
         let core = Inner {
             ua,
@@ -151,7 +159,7 @@ impl Client {
         result.map_err(call_error)
     }
 
-    /// Noise suppression for the microphone of the next answered call (default on).
+    /// Noise suppression for the microphone of the next call (default off, as 3.0.10).
     #[wasm_bindgen(js_name = setNoiseSuppression)]
     pub fn set_noise_suppression(&self, enabled: bool) {
         if let Ok(i) = self.inner.core.try_borrow() {

@@ -244,3 +244,92 @@ async fn device_and_media_calls_without_a_call_fail_cleanly_or_wait_for_the_next
     client.check_link(); // link down, nothing registered: nothing to do
     client.dispose();
 }
+
+/// The first REGISTER the client logged as sent (the core traces every frame as `send:`).
+fn sent_register(log: &Log) -> String {
+    log.borrow()
+        .iter()
+        .map(|e| field(e, "message"))
+        .find(|m| m.starts_with("send:\nREGISTER "))
+        .expect("a REGISTER was sent")
+}
+
+/// The host of the Via and of the Contact URI of `msg`, in that order.
+fn via_and_contact_hosts(msg: &str) -> (String, String) {
+    let header = |name: &str| {
+        msg.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap_or_else(|| panic!("no {name} in {msg}"))
+            .to_string()
+    };
+    let via = header("Via: ");
+    let via_host = via
+        .split(' ')
+        .nth(1)
+        .and_then(|h| h.split(';').next())
+        .unwrap_or_default();
+    let contact = header("Contact: ");
+    let contact_host = contact
+        .split('@')
+        .nth(1)
+        .and_then(|h| h.split([';', '>']).next())
+        .unwrap_or_default();
+    (via_host.to_string(), contact_host.to_string())
+}
+
+/// Registers `user` with `contactHost` (absent when `None`), returns the hosts it sent.
+async fn registered_hosts(port: &str, user: &str, pass: &str, contact_host: Option<&str>) -> (String, String) {
+    let account = account(port, user, pass);
+    if let Some(h) = contact_host {
+        Reflect::set(&account, &"contactHost".into(), &h.into()).unwrap();
+    }
+    let (cb, log) = recorder(|_| {});
+    let client = Client::new(account, cb).unwrap();
+    client.register();
+    wait_for(&log, "registration:registered", 5_000).await;
+    client.unregister();
+    wait_for(&log, "registration:unregistered", 5_000).await;
+    via_and_contact_hosts(&sent_register(&log))
+}
+
+#[wasm_bindgen_test]
+async fn contact_and_via_hosts_are_3_0_10_s_test_net_address_unless_contact_host_invalid() {
+    let Some(port) = option_env!("SIP_TEST_WS_PORT") else {
+        panic!("build with SIP_TEST_WS_PORT set to a running test Kamailio (make test-wasm does)");
+    };
+    let (via, contact) = registered_hosts(port, "1003", "pass1003", None).await;
+    assert!(via.starts_with("192.0.2."), "default Via host: {via}");
+    assert_eq!(contact, via, "Contact and Via share the host");
+    let (via, contact) = registered_hosts(port, "1003", "pass1003", Some("testnet")).await;
+    assert!(
+        via.starts_with("192.0.2.") && contact == via,
+        "testnet: {via} {contact}"
+    );
+    let (via, contact) = registered_hosts(port, "1003", "pass1003", Some("invalid")).await;
+    assert!(via.ends_with(".invalid"), "RFC 7118 Via host: {via}");
+    assert_eq!(contact, via, "Contact and Via share the host");
+}
+
+#[wasm_bindgen_test]
+fn new_options_are_parsed() {
+    use exotel_voice::config::{contact_host_from_js, media_settings_from_js};
+    use sip_core::ContactHost;
+    let with = |k: &str, v: JsValue| {
+        let a = account("5066", "1001", "pw");
+        Reflect::set(&a, &k.into(), &v).unwrap();
+        a
+    };
+    let plain = account("5066", "1001", "pw");
+    assert_eq!(contact_host_from_js(&plain), None, "absent: the core's default");
+    let testnet = with("contactHost", "testnet".into());
+    assert_eq!(contact_host_from_js(&testnet), Some(ContactHost::TestNet));
+    let invalid = with("contactHost", "invalid".into());
+    assert_eq!(contact_host_from_js(&invalid), Some(ContactHost::Invalid));
+    // The shim refuses other values; here they keep the default, as contactTransport's do.
+    assert_eq!(contact_host_from_js(&with("contactHost", "192.0.2.1".into())), None);
+
+    // Noise suppression: off unless asked (3.0.10's default).
+    assert!(!media_settings_from_js(&plain).noise_suppression.get());
+    let on = with("noiseSuppression", JsValue::TRUE);
+    assert!(media_settings_from_js(&on).noise_suppression.get());
+}

@@ -15,8 +15,12 @@ pub mod config;
 mod devices;
 mod env;
 mod events;
-mod media;
-mod renegotiate;
+#[doc(hidden)]
+pub mod media;
+#[doc(hidden)]
+pub mod renegotiate;
+#[doc(hidden)]
+pub mod sdp;
 mod ws;
 
 use gloo_timers::callback::Timeout;
@@ -524,10 +528,10 @@ fn run_media(inner: &mut Inner, rc: &Handle, cmd: MediaCommand) {
             });
         }
         MediaCommand::AnswerReoffer { call, sdp, direction } => {
-            let pc = open_media(&mut inner.media, call).and_then(|m| m.peer());
-            let Some(pc) = pc else { return };
+            let peer = open_media(&mut inner.media, call).and_then(|m| m.peer().map(|pc| (pc, m.last_candidate_at())));
+            let Some((pc, last)) = peer else { return };
             wasm_bindgen_futures::spawn_local(async move {
-                let result = renegotiate::answer_reoffer(pc, sdp, direction).await;
+                let result = renegotiate::answer_reoffer(pc, sdp, direction, last).await;
                 if let Some(rc) = weak.upgrade() {
                     local_sdp_result(&rc, call, result);
                 }

@@ -257,14 +257,14 @@ impl CallMedia {
 
         let a = audio.clone();
         self.listen(&pc, "track", move |e: Event| {
-            let e: RtcTrackEvent = e.unchecked_into();
-            let streams = e.streams();
-            let stream = if streams.length() > 0 {
-                streams.get(0).unchecked_into::<MediaStream>()
-            } else {
-                let s = MediaStream::new().unwrap_or_else(|_| JsValue::NULL.unchecked_into());
-                s.add_track(&e.track());
-                s
+            let track = e.unchecked_into::<RtcTrackEvent>().track();
+            // Audio only, in a stream of its own: a far-end video track (or a remote stream
+            // that carries one) must not take the call audio's place (P2-18).
+            if track.kind() != "audio" {
+                return;
+            }
+            let Ok(stream) = MediaStream::new_with_tracks(&Array::of1(&track)) else {
+                return;
             };
             a.set_src_object(Some(&stream));
             // play() rejects when autoplay is blocked; the element starts on the next gesture.
@@ -412,11 +412,7 @@ pub fn prefer_codec(pc: &RtcPeerConnection, mime: &str) -> Result<String, String
     }
     let ordered: Array = first.into_iter().chain(rest).collect();
     let mut applied = 0;
-    for t in pc.get_transceivers().iter() {
-        let kind = prop(&prop(&prop(&t, "receiver"), "track"), "kind").as_string();
-        if kind.as_deref() != Some("audio") {
-            continue;
-        }
+    for t in pc.get_transceivers().iter().filter(is_audio) {
         let Ok(set) = prop(&t, "setCodecPreferences").dyn_into::<Function>() else {
             return Err(format!(
                 "{mime} not preferred: RTCRtpTransceiver.setCodecPreferences is unavailable"
@@ -558,20 +554,48 @@ pub async fn make_offer(pc: RtcPeerConnection, last_candidate_at: Rc<Cell<f64>>)
     gathered_sdp(&pc, last_candidate_at).await
 }
 
-/// Applies the far end's answer to our offer: `provisional` (early media from an unreliable
-/// 18x) as `pranswer`, which a later final answer replaces (RFC 3960).
+/// Applies the far end's answer to our offer. `provisional` (early media from an unreliable
+/// 18x) goes in as `pranswer`, which the final answer replaces (RFC 3960). Firefox 153 has no
+/// pranswer (NotSupportedError): early media is then applied as the answer, and a final
+/// answer that differs from it goes onto a new local offer of the same session.
 pub async fn apply_answer(pc: RtcPeerConnection, answer: String, provisional: bool) -> Result<(), String> {
-    let kind = if provisional {
-        RtcSdpType::Pranswer
-    } else {
-        RtcSdpType::Answer
-    };
+    let fail = |e: JsValue| format!("remote answer: {}", error_text(&e));
+    if provisional {
+        match set_remote(&pc, RtcSdpType::Pranswer, &answer).await {
+            Err(e) if prop(&e, "name").as_string().is_some_and(|n| n == "NotSupportedError") => {}
+            done => return done.map_err(fail),
+        }
+    } else if prop(&pc, "signalingState").as_string().is_some_and(|s| s == "stable") {
+        // Early media went in as the answer; the same SDP again (or a repeat) changes nothing.
+        if pc.remote_description().is_some_and(|d| d.sdp() == answer) {
+            return Ok(());
+        }
+        // Implicit offer (no sdp): the browser makes it from the session as it stands.
+        let again = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
+        JsFuture::from(pc.set_local_description(&again)).await.map_err(fail)?;
+    }
+    set_remote(&pc, RtcSdpType::Answer, &answer).await.map_err(fail)
+}
+
+async fn set_remote(pc: &RtcPeerConnection, kind: RtcSdpType, sdp: &str) -> Result<(), JsValue> {
     let desc = RtcSessionDescriptionInit::new(kind);
-    desc.set_sdp(&answer);
-    JsFuture::from(pc.set_remote_description(&desc))
+    desc.set_sdp(sdp);
+    JsFuture::from(pc.set_remote_description(&desc)).await.map(|_| ())
+}
+
+/// Whether `transceiver` carries audio (its receiver's track kind, fixed at creation).
+pub fn is_audio(transceiver: &JsValue) -> bool {
+    prop(&prop(&prop(transceiver, "receiver"), "track"), "kind")
+        .as_string()
+        .is_some_and(|k| k == "audio")
+}
+
+/// Applies a remote offer, its non-audio streams refused (see `sdp::refuse_non_audio`).
+pub async fn set_remote_offer(pc: &RtcPeerConnection, offer: &str) -> Result<(), String> {
+    let audio_only = crate::sdp::refuse_non_audio(offer);
+    set_remote(pc, RtcSdpType::Offer, audio_only.as_deref().unwrap_or(offer))
         .await
-        .map_err(|e| format!("remote answer: {}", error_text(&e)))?;
-    Ok(())
+        .map_err(|e| error_text(&e))
 }
 
 /// Applies the remote offer and returns our answer once ICE gathering allows (see CAP_MS).
@@ -580,11 +604,9 @@ pub async fn answer_offer(
     offer: String,
     last_candidate_at: Rc<Cell<f64>>,
 ) -> Result<String, String> {
-    let desc = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
-    desc.set_sdp(&offer);
-    JsFuture::from(pc.set_remote_description(&desc))
+    set_remote_offer(&pc, &offer)
         .await
-        .map_err(|e| format!("remote offer: {}", error_text(&e)))?;
+        .map_err(|e| format!("remote offer: {e}"))?;
     let answer = JsFuture::from(pc.create_answer())
         .await
         .map_err(|e| format!("create answer: {}", error_text(&e)))?;
@@ -604,19 +626,19 @@ pub async fn answer_offer(
 pub async fn gathered_sdp(pc: &RtcPeerConnection, last_candidate_at: Rc<Cell<f64>>) -> Result<String, String> {
     let started = now_ms();
     loop {
-        if pc.ice_gathering_state() == RtcIceGatheringState::Complete {
-            break;
-        }
+        let sdp = pc.local_description().map(|d| d.sdp()).ok_or("no local description")?;
+        // Right after an ICE restart the state still reads `complete` from the old generation:
+        // only a description that has candidates is gathered.
+        // (A line scan: `str::contains(&str)` would link the two-way searcher, ~8 KB.)
+        let complete = pc.ice_gathering_state() == RtcIceGatheringState::Complete
+            && sdp.lines().any(|l| l.starts_with("a=candidate:"));
         let now = now_ms();
         let last = last_candidate_at.get();
-        if (last > 0.0 && now - last >= QUIET_MS) || now - started >= CAP_MS {
-            break;
+        if complete || (last > 0.0 && now - last >= QUIET_MS) || now - started >= CAP_MS {
+            return Ok(sdp);
         }
         TimeoutFuture::new(20).await;
     }
-    pc.local_description()
-        .map(|d| d.sdp())
-        .ok_or_else(|| "no local description".to_string())
 }
 
 /// The default ICE servers when the account names none: what 3.0.10 used.

@@ -1,7 +1,8 @@
 //! Mid-call offer/answer on an existing peer connection: our hold/resume offers, answers to
-//! the far end's re-offers, and rollback. ICE is already running, so no gathering wait.
+//! the far end's re-offers, and rollback. ICE is already running, so no gathering wait unless
+//! either side restarts it.
 
-use crate::media::{error_text, gathered_sdp};
+use crate::media::{error_text, gathered_sdp, is_audio, set_remote_offer};
 use js_sys::{Function, Object, Promise, Reflect};
 use sip_core::sdp::Direction;
 use std::cell::Cell;
@@ -24,14 +25,8 @@ fn to_web(d: Direction) -> RtcRtpTransceiverDirection {
 /// Sets the direction of every audio transceiver: the browser's offer or answer then says
 /// exactly what the core decided (RFC 3264 §6.1 / §8.4).
 pub fn set_direction(pc: &RtcPeerConnection, direction: Direction) {
-    for t in pc.get_transceivers().iter() {
-        let t: RtcRtpTransceiver = t.unchecked_into();
-        let kind = Reflect::get(&t.receiver().track(), &"kind".into())
-            .ok()
-            .and_then(|k| k.as_string());
-        if kind.as_deref() == Some("audio") {
-            t.set_direction(to_web(direction));
-        }
+    for t in pc.get_transceivers().iter().filter(is_audio) {
+        t.unchecked_into::<RtcRtpTransceiver>().set_direction(to_web(direction));
     }
 }
 
@@ -87,28 +82,61 @@ pub async fn reoffer(
     }
 }
 
-/// Our answer to the far end's re-offer, limited to `direction`.
-pub async fn answer_reoffer(pc: RtcPeerConnection, offer: String, direction: Direction) -> Result<String, String> {
-    let desc = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
-    desc.set_sdp(&offer);
-    JsFuture::from(pc.set_remote_description(&desc))
+/// The first `a=ice-ufrag:` line: a new one in an offer is an ICE restart (RFC 8839 §4.4.1.1.1).
+fn ice_ufrag(sdp: &str) -> Option<&str> {
+    sdp.lines().find(|l| l.starts_with("a=ice-ufrag:"))
+}
+
+/// Our answer to the far end's re-offer, limited to `direction`. When the offer restarts ICE,
+/// the answer waits for our new candidates as the first one did (`last_candidate_at`: the
+/// call's candidate clock); otherwise ICE goes on and the answer is ready at once.
+pub async fn answer_reoffer(
+    pc: RtcPeerConnection,
+    offer: String,
+    direction: Direction,
+    last_candidate_at: Rc<Cell<f64>>,
+) -> Result<String, String> {
+    let agreed = pc.remote_description().map(|d| d.sdp()).unwrap_or_default();
+    let ice_restart = ice_ufrag(&offer) != ice_ufrag(&agreed);
+    set_remote_offer(&pc, &offer)
         .await
-        .map_err(|e| format!("re-offer from far end: {}", error_text(&e)))?;
+        .map_err(|e| format!("re-offer from far end: {e}"))?;
     set_direction(&pc, direction);
     let answer = JsFuture::from(pc.create_answer())
         .await
         .map_err(|e| format!("answer: {}", error_text(&e)))?;
     let sdp = sdp_of(&answer);
+    if ice_restart {
+        last_candidate_at.set(0.0); // candidates before the restart do not count
+    }
     set_local(&pc, RtcSdpType::Answer, &sdp).await?;
+    if ice_restart {
+        return gathered_sdp(&pc, last_candidate_at).await;
+    }
     Ok(pc.local_description().map(|d| d.sdp()).unwrap_or(sdp))
 }
 
-/// Abandons our pending offer and restores the agreed direction.
+/// Returns to the last agreed session with `direction`: our pending offer is rolled back
+/// locally, the far end's remotely. In `stable` there is nothing to undo (the offer failed
+/// before it was applied, or its answer already was), and that is no error: the browser's
+/// InvalidStateError for it would end a call that is fine.
 pub async fn rollback(pc: RtcPeerConnection, direction: Direction) -> Result<(), String> {
+    let state = Reflect::get(&pc, &"signalingState".into())
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
     let desc = RtcSessionDescriptionInit::new(RtcSdpType::Rollback);
-    JsFuture::from(pc.set_local_description(&desc))
-        .await
-        .map_err(|e| format!("rollback: {}", error_text(&e)))?;
+    let pending = match state.as_str() {
+        "stable" => None,
+        "have-local-offer" => Some(pc.set_local_description(&desc)),
+        "have-remote-offer" => Some(pc.set_remote_description(&desc)),
+        _ => return Err(format!("rollback: not possible in signaling state {state}")),
+    };
+    if let Some(p) = pending {
+        JsFuture::from(p)
+            .await
+            .map_err(|e| format!("rollback: {}", error_text(&e)))?;
+    }
     set_direction(&pc, direction);
     Ok(())
 }

@@ -31,7 +31,7 @@ function setTone(clients, tone, client, on) {
 const DETAIL_KEYS = [
   'callId', 'remoteId', 'remoteDisplayName', 'callDirection', 'callState', 'callDuration',
   'callStartedTime', 'callEstablishedTime', 'callEndedTime', 'callAnswerTime', 'callEndReason',
-  'sessionId', 'callSid', 'legSid',
+  'sessionId', 'callSid', 'legSid', 'assertedIdentity',
 ];
 
 function emptyDetails() {
@@ -58,6 +58,39 @@ function header(pairs, ...names) {
   return hit ? hit[1] : '';
 }
 
+// A name-addr or addr-spec with a sip, sips or tel URI: [, quoted name, bare name, scheme, rest].
+const IDENTITY = /^\s*(?:"((?:[^"\\]|\\.)*)"\s*|([^"<]*?)\s*)<?(sips?|tel):([^>;,?\s]*)/i;
+
+/**
+ * `{user, display}` of the first identity in a P-Asserted-Identity or Remote-Party-ID value
+ * (`"Name" <sip:user@host>;params`, `<tel:+91...>`, `sip:user@host`), or null.
+ */
+function parseIdentity(value) {
+  const m = typeof value === 'string' ? IDENTITY.exec(value) : null;
+  if (!m) return null;
+  const rest = m[4];
+  const user = m[3].toLowerCase() === 'tel' ? rest : rest.split('@')[0];
+  const display = m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] || '').trim();
+  return user ? { user, display } : null;
+}
+
+/** A From that hides the caller (RFC 3261 §8.1.1.3, RFC 3323): user or name Anonymous, or host anonymous.invalid. */
+function fromIsAnonymous(e) {
+  const anon = (v) => typeof v === 'string' && v.trim().toLowerCase() === 'anonymous';
+  return anon(e.fromUser) || anon(e.fromDisplay) || /[:@]anonymous\.invalid(?![\w.-])/i.test(e.fromUri || '');
+}
+
+/**
+ * The caller as 3.0.10 showed it, from From; when From is anonymous, the identity the
+ * network asserted instead: P-Asserted-Identity (RFC 3325), else Remote-Party-ID.
+ */
+function callerOf(e) {
+  const asserted = parseIdentity(header(e.headers, 'P-Asserted-Identity')) || parseIdentity(header(e.headers, 'Remote-Party-ID'));
+  const from = { user: e.fromUser || '', display: e.fromDisplay || '' };
+  const caller = asserted && fromIsAnonymous(e) ? asserted : from;
+  return { user: caller.user, display: caller.display || caller.user, asserted: asserted ? asserted.user : '' };
+}
+
 /** State of one call as the app sees it, built from core events. */
 export class CallRecord {
   constructor(e) {
@@ -79,10 +112,12 @@ export class CallRecord {
       this.established = 0;
       return;
     }
+    const caller = callerOf(e);
     Object.assign(this.details, {
       callId: e.callId,
-      remoteId: e.fromUser || '',
-      remoteDisplayName: e.fromDisplay || e.fromUser || '',
+      remoteId: caller.user,
+      remoteDisplayName: caller.display,
+      assertedIdentity: caller.asserted,
       callDirection: 'incoming',
       callState: 'incoming',
       callStartedTime: new Date().toISOString(),

@@ -78,6 +78,12 @@ export interface CallDetails {
   sessionId: string;
   callSid: string;
   legSid: string;
+  /**
+   * Ours: the caller's number or user from the INVITE's P-Asserted-Identity, else its
+   * Remote-Party-ID; '' when it has neither. remoteId and remoteDisplayName come from From, as in
+   * 3.0.10, except when From is anonymous: then from this identity.
+   */
+  assertedIdentity: string;
   sipHeaders: Record<string, string | string[]>;
 }
 

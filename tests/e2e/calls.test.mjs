@@ -194,6 +194,30 @@ describe('incoming calls (Chromium, dist/exotelsdk.js by script tag, JsSIP far e
     await checkPageErrors();
   });
 
+  it('caller id: From as in 3.0.10; an anonymous From shows P-Asserted-Identity, else Remote-Party-ID; assertedIdentity in callDetails', T, async () => {
+    const agent = await openAgent();
+    const f = await far(1002);
+    const PAI = 'P-Asserted-Identity: "Alice" <sip:+911234@127.0.0.1;user=phone>, <tel:+911234>';
+    const RPID = 'Remote-Party-ID: "Bob" <sip:+915678@127.0.0.1>;party=calling;screen=yes;privacy=off';
+    const cases = [
+      { what: 'a named From with PAI', opts: { headers: [PAI] }, want: ['1002', 'Far 1002', '+911234'] },
+      { what: 'From "Anonymous" with PAI and RPID', opts: { headers: [PAI, RPID], fromDisplayName: 'Anonymous' }, want: ['+911234', 'Alice', '+911234'] },
+      { what: 'From "Anonymous" with RPID only', opts: { headers: [RPID], fromDisplayName: 'Anonymous' }, want: ['+915678', 'Bob', '+915678'] },
+      { what: 'From "Anonymous" alone', opts: { fromDisplayName: 'Anonymous' }, want: ['1002', 'Anonymous', ''] },
+    ];
+    for (const [n, c] of cases.entries()) {
+      const id = await f.call(TARGET, c.opts);
+      const evs = await R.waitCallEventCount(agent, 'incoming', n + 1);
+      const d = evs.filter((e) => e.type === 'incoming')[n].details;
+      assert.deepEqual([d.remoteId, d.remoteDisplayName, d.assertedIdentity], c.want, `${c.what}: remoteId, remoteDisplayName, assertedIdentity: ${JSON.stringify(d)}`);
+      assert.deepEqual((({ remoteId, remoteDisplayName, assertedIdentity }) => [remoteId, remoteDisplayName, assertedIdentity])(await details(agent)), c.want, `${c.what}: callDetails()`);
+      await agent.page.evaluate(() => window.exWebClient.getCall().Hangup());
+      await f.waitEnded(id);
+      await R.waitCallEventCount(agent, 'callEnded', n + 1);
+    }
+    await checkPageErrors();
+  });
+
   it('a second call while one is up → 486 to the second caller; the first call carries on', T, async () => {
     const agent = await openAgent();
     const f1 = await far(1002);
@@ -236,7 +260,7 @@ function openAgent(user = AGENT) {
 function checkIncomingDetails(d, { sid, callId, from }) {
   const j = JSON.stringify(d);
   assert.ok(d && typeof d === 'object', `callDetails() returns an object: ${j}`);
-  for (const k of ['callId', 'callSid', 'legSid', 'callState', 'callDirection', 'callStartedTime', 'remoteDisplayName', 'remoteId', 'callEndReason', 'sipHeaders']) {
+  for (const k of ['callId', 'callSid', 'legSid', 'callState', 'callDirection', 'callStartedTime', 'remoteDisplayName', 'remoteId', 'assertedIdentity', 'callEndReason', 'sipHeaders']) {
     assert.ok(k in d, `callDetails() has '${k}': ${j}`);
   }
   assert.equal(d.callSid, sid, `callDetails().callSid = the INVITE's X-Exotel-Callsid: ${j}`);

@@ -155,9 +155,10 @@ function attachPc(rec, pc) {
 
 /**
  * Calls `target`. `callSid` becomes an X-Exotel-Callsid header; `headers` are more raw header
- * lines. Returns the call id (an index into far.calls).
+ * lines; `fromDisplayName` replaces the From display name. Returns the call id (an index into
+ * far.calls).
  */
-far.call = function call(target, { callSid, headers = [], iceServers = [] } = {}) {
+far.call = function call(target, { callSid, headers = [], iceServers = [], fromDisplayName } = {}) {
   if (!far.ua) throw new Error('far.call: not started');
   const extraHeaders = [...headers];
   if (callSid !== undefined && callSid !== null) extraHeaders.push(`X-Exotel-Callsid: ${callSid}`);
@@ -170,6 +171,7 @@ far.call = function call(target, { callSid, headers = [], iceServers = [] } = {}
     mediaConstraints: { audio: true, video: false },
     pcConfig: { iceServers },
     eventHandlers: { peerconnection: (e) => (early = e.peerconnection) },
+    ...(fromDisplayName ? { fromDisplayName } : {}),
   });
   const rec = newRecord('outgoing', session);
   if (early) attachPc(rec, early);

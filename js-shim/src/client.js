@@ -29,7 +29,8 @@ const REGISTER_STATES = {
 // setPreferredCodec names → the MIME types of RTCRtpReceiver.getCapabilities('audio').
 const CODECS = { opus: 'audio/opus', pcmu: 'audio/PCMU', pcma: 'audio/PCMA', g722: 'audio/G722' };
 
-const DTMF_MODES = ['rfc4733', 'info'];
+const DTMF_MODES = ['info', 'rfc4733'];
+const CONTACT_HOSTS = ['testnet', 'invalid'];
 
 function isFn(f) {
   return typeof f === 'function';
@@ -59,9 +60,12 @@ function normaliseAccount(info) {
     // Ours: the transport parameter of our Contact, 'ws' or 'wss' (default: the WebSocket's
     // scheme, which for wss matches what 3.0.10 sends). Checked in initWebrtc.
     contactTransport: str(info.contactTransport).toLowerCase() || undefined,
-    // Ours: how sendDTMF sends, 'rfc4733' (RTP, default; SIP INFO if the far end lacks
-    // telephone-event) or 'info' (always SIP INFO, as 3.0.10). Checked in initWebrtc.
-    dtmfMode: str(info.dtmfMode).toLowerCase() || 'rfc4733',
+    // Ours: the host of our Contact and Via, 'testnet' (a random 192.0.2.N, what 3.0.10 sends;
+    // the default) or 'invalid' (RFC 7118 .invalid). Checked in initWebrtc.
+    contactHost: str(info.contactHost).toLowerCase() || undefined,
+    // Ours: how sendDTMF sends, 'info' (SIP INFO application/dtmf-relay, as 3.0.10; the
+    // default) or 'rfc4733' (RTP, SIP INFO if the far end lacks telephone-event).
+    dtmfMode: str(info.dtmfMode).toLowerCase() || 'info',
   };
 }
 
@@ -73,6 +77,7 @@ function validate(info, registerCb) {
   if (!info.secret) return 'sipAccountInfo.secret is missing or empty';
   if (!isFn(registerCb)) return 'RegisterEventCallBack must be a function';
   if (info.contactTransport !== undefined && !['ws', 'wss'].includes(info.contactTransport)) return "sipAccountInfo.contactTransport must be 'ws' or 'wss'";
+  if (info.contactHost !== undefined && !CONTACT_HOSTS.includes(info.contactHost)) return "sipAccountInfo.contactHost must be 'testnet' or 'invalid'";
   const ka = info.keepAliveInterval;
   if (ka !== undefined && !(Number.isFinite(ka) && ka >= 0)) return 'sipAccountInfo.keepAliveInterval must be a number of seconds >= 0 (0 turns keep-alive off)';
   return null;
@@ -97,10 +102,10 @@ export class ExotelWebClient {
     this._lastFailure = null;
     this._call = new Call(this);
     this._callRecord = null; // the current or last call
-    this._noiseSuppression = true;
+    this._noiseSuppression = false; // 3.0.10's default
     this._callVolume = 1; // kept across initWebrtc (3.0.10 reset it)
     this._preferredCodec = null; // MIME type, or null for the browser's order
-    this._dtmfMode = 'rfc4733';
+    this._dtmfMode = 'info';
   }
 
   /**
@@ -130,9 +135,9 @@ export class ExotelWebClient {
     watchNetwork(this);
     initWatchdog(this);
     this.sipAccountInfo = sipAccountInfo;
-    this._dtmfMode = DTMF_MODES.includes(account.dtmfMode) ? account.dtmfMode : 'rfc4733';
+    this._dtmfMode = DTMF_MODES.includes(account.dtmfMode) ? account.dtmfMode : 'info';
     if (this._dtmfMode !== account.dtmfMode) {
-      logger.warn(`initWebrtc: sipAccountInfo.dtmfMode '${account.dtmfMode}' is neither 'rfc4733' nor 'info'; using 'rfc4733'`);
+      logger.warn(`initWebrtc: sipAccountInfo.dtmfMode '${account.dtmfMode}' is neither 'info' nor 'rfc4733'; using 'info'`);
     }
 
     // Re-init with the same account keeps the running core: no second socket, no repeated
@@ -211,8 +216,9 @@ export class ExotelWebClient {
     });
   };
 
-  /** Noise suppression for the microphone of the next answered call. Default on (3.0.10
-   * turned it off unless asked); takes effect at the next Answer, as in 3.0.10. */
+  /** Noise suppression for the microphone of the next call. Default off, as in 3.0.10 (a
+   * steady tone such as a hold melody or an IVR prompt decays under it); takes effect at the
+   * next call, as in 3.0.10. */
   setNoiseSuppression(enabled = false) {
     this._noiseSuppression = Boolean(enabled);
     if (this._core) this._core.setNoiseSuppression(this._noiseSuppression);
@@ -539,8 +545,9 @@ export class ExotelWebClient {
   }
 
   /**
-   * sendDTMF: one key per call. Plays the local key tone, then sends it in RTP (RFC 4733), or by
-   * SIP INFO when dtmfMode is 'info' or the far end did not negotiate telephone-event.
+   * sendDTMF: one key per call. Plays the local key tone, then sends it by SIP INFO (dtmfMode
+   * 'info', the default, as 3.0.10), or in RTP (RFC 4733) with dtmfMode 'rfc4733' when the far
+   * end negotiated telephone-event.
    */
   _sendDtmf(digit) {
     const key = dtmfKey(digit);

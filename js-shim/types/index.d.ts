@@ -7,7 +7,9 @@ export type LogType = 'log' | 'info' | 'warn' | 'error';
 /** Names accepted by setPreferredCodec, in any case. */
 export type CodecName = 'opus' | 'pcmu' | 'pcma' | 'g722';
 /** Ours: how Call.sendDTMF sends a key. */
-export type DtmfMode = 'rfc4733' | 'info';
+export type DtmfMode = 'info' | 'rfc4733';
+/** Ours: the host of our Contact and Via headers. */
+export type ContactHost = 'testnet' | 'invalid';
 /** A key sendDTMF accepts: one of 0-9 * # A-D (a-d too), or a number 0-9. */
 export type DtmfDigit =
   | '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | '*' | '#'
@@ -46,8 +48,9 @@ export interface SipAccountInfo {
   /** Ours: ICE servers for calls. Default: [{urls: 'stun:stun.l.google.com:19302'}], as 3.0.10. */
   iceServers?: RTCIceServer[];
   /**
-   * Ours: 'rfc4733' (default) sends DTMF in RTP (RTCDTMFSender) and falls back to SIP INFO when
-   * the far end did not negotiate telephone-event; 'info' always uses SIP INFO, as 3.0.10 did.
+   * Ours: 'info' (default, as 3.0.10) sends DTMF by SIP INFO `application/dtmf-relay`;
+   * 'rfc4733' sends it in RTP (RTCDTMFSender) and falls back to SIP INFO when the far end did
+   * not negotiate telephone-event.
    */
   dtmfMode?: DtmfMode;
   /**
@@ -60,6 +63,11 @@ export interface SipAccountInfo {
    * wss://, what 3.0.10 sends; 'ws' for ws://). 'ws' is RFC 7118's only defined value.
    */
   contactTransport?: 'ws' | 'wss';
+  /**
+   * Ours: the host of our Contact and Via. 'testnet' (default): a random 192.0.2.N address, what
+   * 3.0.10 sends; 'invalid': a random RFC 7118 `<token>.invalid` name.
+   */
+  contactHost?: ContactHost;
   [other: string]: unknown;
 }
 
@@ -104,8 +112,8 @@ export interface Call {
   UnHold(): void;
   HoldToggle(): void;
   /**
-   * One key to the connected call, with a local key tone ('dtmftone' volume). RFC 4733 in RTP,
-   * or SIP INFO (see SipAccountInfo.dtmfMode). Anything else is logged as an error, never thrown.
+   * One key to the connected call, with a local key tone ('dtmftone' volume). SIP INFO, or RFC
+   * 4733 in RTP (see SipAccountInfo.dtmfMode). Anything else is logged as an error, never thrown.
    */
   sendDTMF(digit: DtmfDigit | string | number): void;
   callDetails(): CallDetails;
@@ -150,7 +158,7 @@ export declare class ExotelWebClient {
   makeCall(target: string | number, options?: Record<string, never>): Promise<boolean>;
   /** Never throws; before initWebrtc its methods log and do nothing. */
   getCall(): Call;
-  /** Noise suppression for the next answered call's microphone. Default on (3.0.10: off). */
+  /** Noise suppression for the next call's microphone. Default off, as in 3.0.10. */
   setNoiseSuppression(enabled?: boolean): void;
   /**
    * Codec to put first in the next calls' offers and answers (setCodecPreferences; the others

@@ -1,4 +1,5 @@
-// In-call controls end to end: Mute/UnMute/MuteToggle, sendDTMF (RFC 4733 and SIP INFO),
+// In-call controls end to end: Mute/UnMute/MuteToggle, sendDTMF (SIP INFO by default as
+// 3.0.10, RFC 4733 with dtmfMode 'rfc4733'), noise suppression (off by default as 3.0.10),
 // setPreferredCodec and the call volume. dist/exotelsdk.js runs on the guide-style agent page
 // (tests/e2e/pages/agent.html, 1001, Chromium with a 440 Hz microphone); a JsSIP far end
 // (tests/e2e/farend/, its own Chromium with a 1 kHz microphone) calls it through a private
@@ -82,9 +83,10 @@ describe('in-call controls (Chromium, dist/exotelsdk.js by script tag, JsSIP far
     await checkPageErrors();
   });
 
-  it('sendDTMF: RFC 4733 through the RTCDTMFSender, local key tone, lower case and numbers; invalid keys are logged, never thrown', T, async () => {
+  it("sendDTMF with dtmfMode 'rfc4733': RFC 4733 through the RTCDTMFSender, local key tone, lower case and numbers; invalid keys are logged, never thrown", T, async () => {
     const agent = await openAgent();
     const f = await far(1002);
+    await setDtmfMode(agent, 'rfc4733');
     const id = await connect(agent, f);
     const sdp = await agent.page.evaluate(() => {
       const pc = window.__pcs[window.__pcs.length - 1];
@@ -147,30 +149,33 @@ describe('in-call controls (Chromium, dist/exotelsdk.js by script tag, JsSIP far
     await checkPageErrors();
   });
 
-  it("sendDTMF by SIP INFO: with dtmfMode 'info', and as the fallback when the far end has no telephone-event", T, async () => {
+  it("sendDTMF by SIP INFO application/dtmf-relay by default (3.0.10's wire), and as the rfc4733 fallback when the far end has no telephone-event", T, async () => {
     const agent = await openAgent();
     const f = await far(1002);
-    // Re-init with the same account and dtmfMode 'info': the running core and registration stay.
-    await agent.page.evaluate(() =>
-      window.exWebClient.initWebrtc({ ...window.exWebClient.sipAccountInfo, dtmfMode: 'info' }, RegisterEventCallBack, CallListenerCallback, SessionCallback),
-    );
+    // No dtmfMode in the account: what 3.0.10 sends, although the far end offers telephone-event.
     const id = await connect(agent, f);
     await watchInfo(f, id);
+    const offered = await agent.page.evaluate(() => window.__pcs[window.__pcs.length - 1].remoteDescription.sdp);
+    assert.match(offered, /a=rtpmap:\d+ telephone-event\//, 'the far end offers telephone-event');
     await agent.page.evaluate(() => {
       const pc = window.__pcs[window.__pcs.length - 1];
       pc.getSenders().map((s) => s.dtmf).find(Boolean).addEventListener('tonechange', (e) => window.__dtmf.push(e.tone));
       window.exWebClient.getCall().sendDTMF('4');
       window.exWebClient.getCall().sendDTMF('d');
     });
-    await waitInfo(f, ['4', 'D'], "dtmfMode 'info': INFO for '4' and 'd'");
-    assert.deepEqual(await agent.page.evaluate(() => window.__dtmf), [], "dtmfMode 'info': nothing in RTP");
+    await waitInfo(f, ['4', 'D'], "default dtmfMode: INFO for '4' and 'd'");
+    const bodies = await f.page.evaluate(() => window.__infoRaw.slice());
+    assert.deepEqual(
+      bodies.map(([type, body]) => [type, /^Signal=(.)\r\nDuration=\d+/.exec(body)?.[1]]),
+      [['application/dtmf-relay', '4'], ['application/dtmf-relay', 'D']],
+      `INFO Content-Type and body as 3.0.10 sends them: ${JSON.stringify(bodies)}`,
+    );
+    assert.deepEqual(await agent.page.evaluate(() => window.__dtmf), [], 'default dtmfMode: nothing in RTP');
     await f.hangup(id);
     await waitCallEvent(agent, 'terminated');
 
-    // Back to the default; the far end now offers no telephone-event, so INFO carries the keys.
-    await agent.page.evaluate(() =>
-      window.exWebClient.initWebrtc({ ...window.exWebClient.sipAccountInfo, dtmfMode: 'rfc4733' }, RegisterEventCallBack, CallListenerCallback, SessionCallback),
-    );
+    // dtmfMode 'rfc4733'; the far end now offers no telephone-event, so INFO carries the keys.
+    await setDtmfMode(agent, 'rfc4733');
     await f.page.evaluate(() => {
       window.far.ua.on('newRTCSession', (e) => {
         if (e.originator !== 'local') return;
@@ -193,6 +198,22 @@ describe('in-call controls (Chromium, dist/exotelsdk.js by script tag, JsSIP far
     await agent.page.evaluate(() => window.exWebClient.getCall().sendDTMF('9'));
     await waitInfo(f, ['9'], 'fallback to INFO without telephone-event');
     assert.ok(await hasLog(agent, 'info', /did not negotiate telephone-event; DTMF goes by SIP INFO/), 'the fallback is logged');
+    await f.hangup(id2);
+    await waitCallEvent(agent, 'terminated', 2);
+    await checkPageErrors();
+  });
+
+  it('noise suppression: off by default (3.0.10 asked for it off), setNoiseSuppression(true) turns it on from the next call', T, async () => {
+    const agent = await openAgent();
+    const f = await far(1002);
+    const id = await connect(agent, f);
+    assert.deepEqual(await micNoiseSuppression(agent), { asked: false, applied: false }, 'the call microphone without noise suppression');
+    await f.hangup(id);
+    await waitCallEvent(agent, 'terminated');
+
+    await agent.page.evaluate(() => window.exWebClient.setNoiseSuppression(true));
+    const id2 = await connect(agent, f, 1);
+    assert.deepEqual(await micNoiseSuppression(agent), { asked: true, applied: true }, 'setNoiseSuppression(true): the next call asks for it');
     await f.hangup(id2);
     await waitCallEvent(agent, 'terminated', 2);
     await checkPageErrors();
@@ -359,12 +380,36 @@ async function waitDtmf(o, want, what) {
   assert.deepEqual(await seen(), want, what);
 }
 
-/** Records the INFO DTMF that far-end call `id` receives into window.__info. */
+/**
+ * Records the INFO DTMF that far-end call `id` receives into window.__info, and each INFO's
+ * Content-Type and body into window.__infoRaw.
+ */
 function watchInfo(f, id) {
   return f.page.evaluate((i) => {
     window.__info = [];
-    window.far.calls[i].session.on('newDTMF', (e) => window.__info.push([e.originator, e.dtmf.tone]));
+    window.__infoRaw = [];
+    window.far.calls[i].session.on('newDTMF', (e) => {
+      window.__info.push([e.originator, e.dtmf.tone]);
+      if (e.request) window.__infoRaw.push([e.request.getHeader('Content-Type'), e.request.body]);
+    });
   }, id);
+}
+
+/** noiseSuppression of the track the newest call sends: as constrained, and as applied. */
+function micNoiseSuppression(agent) {
+  return agent.page.evaluate(() => {
+    const pc = window.__pcs[window.__pcs.length - 1];
+    const track = pc.getSenders().find((x) => x.track && x.track.kind === 'audio').track;
+    return { asked: track.getConstraints().noiseSuppression, applied: track.getSettings().noiseSuppression };
+  });
+}
+
+/** Re-inits the agent with the same account and `mode`: the running core and registration stay. */
+function setDtmfMode(agent, mode) {
+  return agent.page.evaluate(
+    (m) => window.exWebClient.initWebrtc({ ...window.exWebClient.sipAccountInfo, dtmfMode: m }, RegisterEventCallBack, CallListenerCallback, SessionCallback),
+    mode,
+  );
 }
 
 async function waitInfo(f, want, what) {

@@ -53,14 +53,14 @@ describe('audio devices (Chromium fake devices, dist/exotelsdk.js by script tag,
     const dev = await devices(agent);
     const before = await sender(agent);
     assert.equal(before.deviceId, 'default', 'the call starts on the default microphone');
-    assert.equal(before.noiseSuppression, true, 'noise suppression on by default');
+    assert.equal(before.noiseSuppression, false, 'noise suppression off by default (3.0.10)');
 
     let r = await change(agent, 'Input', dev.in1);
     assert.deepEqual(r, { ok: true }, 'onSuccess receives the device id');
     const after1 = await sender(agent);
     assert.notEqual(after1.trackId, before.trackId, 'the sender carries a new track');
     assert.equal(after1.deviceId, dev.in1, 'the new track is Fake Audio Input 1');
-    assert.equal(after1.noiseSuppression, true, 'the new track keeps noise suppression (3.0.10 dropped it)');
+    assert.equal(after1.noiseSuppression, false, "the new track keeps the call's noise-suppression setting, not the browser's default (3.0.10 dropped it)");
     assert.equal(await trackState(agent, before.trackId), 'ended', 'the old microphone track is stopped');
     assert.equal(after1.sdp, before.sdp, 'no renegotiation: the local description is unchanged');
     await waitRtpGrowing(() => f.stats(id), 'far end: RTP after the switch');

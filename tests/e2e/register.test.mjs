@@ -65,6 +65,29 @@ async function checkHygiene() {
   }
 }
 
+/**
+ * A harness client (1004) given the sipAccountInfo extension `good` registers with a binding
+ * whose address matches `address`; one (1003) given `bad` is refused with `refusal` logged.
+ */
+async function checkContactOption({ good, address, bad, refusal }) {
+  const w = await open(HARNESS);
+  const init = (id, user, extra) =>
+    w.page.evaluate(([i, u, port, pass, x]) => {
+      window.makeClient(i);
+      return window.init(i, { ...window.account(u, pass, port), ...x });
+    }, [id, user, kam.port, S.USERS[user], extra]);
+  assert.equal(await init('good', '1004', good), true, `initWebrtc with ${JSON.stringify(good)}`);
+  await w.page.evaluate(() => window.clients.good.client.DoRegister());
+  await waitEvent(w, 'registered', 'good');
+  const contacts = await waitBinding(1004, true);
+  assert.match(contacts[0].address, address, JSON.stringify(contacts));
+  assert.equal(await init('bad', '1003', bad), false, `${JSON.stringify(bad)} is refused`);
+  const logs = await w.page.evaluate(() => window.logs.map((l) => l[1]));
+  assert.ok(logs.some((m) => m.includes(refusal)), `logged: ${refusal}`);
+  await w.page.evaluate(() => window.clients.good.client.UnRegister());
+  await waitBinding(1004, false);
+}
+
 describe('registration (Chromium, dist/exotelsdk.js by script tag)', () => {
   before(async () => {
     http = await S.startHttp(stack);
@@ -93,6 +116,7 @@ describe('registration (Chromium, dist/exotelsdk.js by script tag)', () => {
     const contacts = await waitBinding(1001, true);
     assert.equal(contacts.length, 1, `exactly one binding expected: ${JSON.stringify(contacts)}`);
     assert.match(contacts[0].address, /transport=ws/i);
+    assert.match(contacts[0].address, /^sip:[a-z0-9]+@192\.0\.2\.\d+;/, `the Contact host is a TEST-NET address, as 3.0.10 sends: ${contacts[0].address}`);
     assert.equal(await statusOf(w), 'registered');
 
     await w.page.evaluate(() => window.exWebClient.UnRegister());
@@ -205,27 +229,16 @@ describe('registration (Chromium, dist/exotelsdk.js by script tag)', () => {
     assert.deepEqual(w.pageErrors, []);
   });
 
-  it("contactTransport: 'wss' puts transport=wss in the binding (what 3.0.10 sends Exotel); a bad value is refused", T, async () => {
-    const w = await open(HARNESS);
-    const ok = await w.page.evaluate(([port, pass]) => {
-      window.makeClient('c');
-      return window.init('c', { ...window.account('1004', pass, port), contactTransport: 'wss' });
-    }, [kam.port, S.USERS[1004]]);
-    assert.equal(ok, true);
-    await w.page.evaluate(() => window.clients.c.client.DoRegister());
-    await waitEvent(w, 'registered', 'c');
-    const contacts = await waitBinding(1004, true);
-    assert.match(contacts[0].address, /;transport=wss/i, JSON.stringify(contacts));
-    const bad = await w.page.evaluate(([port, pass]) => {
-      window.makeClient('d');
-      return window.init('d', { ...window.account('1003', pass, port), contactTransport: 'udp' });
-    }, [kam.port, S.USERS[1003]]);
-    assert.equal(bad, false, "contactTransport 'udp' is refused");
-    const logs = await w.page.evaluate(() => window.logs.map((l) => l[1]));
-    assert.ok(logs.some((m) => m.includes("sipAccountInfo.contactTransport must be 'ws' or 'wss'")));
-    await w.page.evaluate(() => window.clients.c.client.UnRegister());
-    await waitBinding(1004, false);
-  });
+  it("contactTransport: 'wss' puts transport=wss in the binding (what 3.0.10 sends Exotel); a bad value is refused", T, () =>
+    checkContactOption({ good: { contactTransport: 'wss' }, address: /;transport=wss/i, bad: { contactTransport: 'udp' }, refusal: "sipAccountInfo.contactTransport must be 'ws' or 'wss'" }));
+
+  it("contactHost: 'invalid' puts an RFC 7118 .invalid host in the binding; a bad value is refused", T, () =>
+    checkContactOption({
+      good: { contactHost: 'Invalid' },
+      address: /^sip:[a-z0-9]+@[a-z0-9]+\.invalid;/,
+      bad: { contactHost: '192.0.2.1' },
+      refusal: "sipAccountInfo.contactHost must be 'testnet' or 'invalid'",
+    }));
 
   it('wrong password: terminated, never registered, no binding', T, async () => {
     const w = await open(guidePage(1003, WRONG_PASSWORD));

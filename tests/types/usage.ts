@@ -13,6 +13,8 @@ const sipAccountInfo: SipAccountInfo = {
   security: 'wss',
   iceServers: [{ urls: 'stun:stun.example.com:3478' }],
   keepAliveInterval: 25,
+  contactHost: 'invalid',
+  dtmfMode: 'rfc4733',
 };
 
 const exWebClient = new ExotelWebClient();
@@ -54,6 +56,9 @@ async function main(): Promise<void> {
   // @ts-expect-error: keepAliveInterval is a number of seconds
   const bad: SipAccountInfo = { ...sipAccountInfo, keepAliveInterval: '25s' };
   console.log(bad);
+  // @ts-expect-error: contactHost is 'testnet' or 'invalid'
+  const badHost: SipAccountInfo = { ...sipAccountInfo, contactHost: '192.0.2.1' };
+  console.log(badHost, exWebClient.getCall().callDetails().assertedIdentity);
   // @ts-expect-error: initWebrtc needs the account
   await exWebClient.initWebrtc();
 }

@@ -11,6 +11,16 @@ const IMPLEMENTED: &[&str] = &["100rel", "timer", "outbound"];
 pub const SUPPORTED_REGISTER: &str = "outbound, path, gruu";
 /// `Supported` on our responses and in-dialog requests, as 3.0.10 sent it.
 pub const SUPPORTED_DIALOG: &str = "outbound";
+/// `Supported` on our responses to INVITE/UPDATE and our in-dialog requests: 3.0.10's, plus
+/// `timer` while a session timer runs (RFC 4028 §7.1, §9).
+pub fn supported(timer: bool) -> &'static str {
+    if timer {
+        "outbound, timer"
+    } else {
+        SUPPORTED_DIALOG
+    }
+}
+
 /// `Supported` on an INVITE we send (3.0.10 placed no calls): the extensions we implement.
 pub const SUPPORTED_INVITE: &str = "outbound, 100rel, timer";
 

@@ -11,7 +11,7 @@ use crate::call::{
 };
 use crate::credentials::Credentials;
 use crate::dialog::Dialog;
-use crate::extensions::{self, SUPPORTED_DIALOG};
+use crate::extensions::{self, supported};
 use crate::message::{HeaderAccess, Headers, Method, Request, Response};
 use crate::reply::response_for;
 use crate::session::{Session, SessionStart, T1_MS, TIMER_64T1_MS};
@@ -546,12 +546,7 @@ impl InboundCall {
             if let Some(a) = self.timer {
                 a.write_response(&mut timer);
             }
-            let supported = if self.timer.is_some() {
-                "outbound, timer"
-            } else {
-                SUPPORTED_DIALOG
-            };
-            resp.headers.push("Supported", supported);
+            resp.headers.push("Supported", supported(self.timer.is_some()));
             for (n, v) in timer.iter() {
                 resp.headers.push(n, v);
             }

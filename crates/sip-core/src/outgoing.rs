@@ -13,7 +13,7 @@ use crate::dialog::Dialog;
 use crate::extensions::{self, SUPPORTED_INVITE};
 use crate::message::{HeaderAccess, Headers, Method, Request, Response, Uri};
 use crate::reply::response_for;
-use crate::session::{copy_credentials, Session, SessionStart, TIMER_64T1_MS};
+use crate::session::{ack_failure, copy_credentials, Session, SessionStart, TIMER_64T1_MS};
 use crate::timer;
 use crate::ua::{Ctx, Event, Level, Output, ALLOW};
 
@@ -656,27 +656,11 @@ impl OutboundCall {
         self.deadline = Some(ctx.now + TIMER_64T1_MS);
     }
 
-    /// ACK to a non-2xx final: part of the INVITE transaction, same branch (§17.1.1.3).
+    /// ACK to a non-2xx final: part of the INVITE transaction (§17.1.1.3).
     fn ack_non_2xx(&mut self, ctx: &mut Ctx, resp: &Response) {
-        let Some(invite) = &self.invite else { return };
-        let mut h = Headers::new();
-        for name in ["Via", "Max-Forwards", "Route", "From", "Call-ID"] {
-            for v in invite.headers.get_all(name) {
-                h.push(name, v);
-            }
+        if let Some(invite) = &self.invite {
+            ack_failure(ctx, invite, resp);
         }
-        if let Some(to) = resp.headers.get("To") {
-            h.push("To", to);
-        }
-        h.push("CSeq", format!("{} ACK", self.invite_cseq));
-        copy_credentials(invite, &mut h);
-        let ack = Request {
-            method: Method::Ack,
-            uri: invite.uri.clone(),
-            headers: h,
-            body: String::new(),
-        };
-        ctx.send(&ack.to_string());
     }
 
     /// ACK to a 2xx: a new request in its dialog with the INVITE's CSeq number and

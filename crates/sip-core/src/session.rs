@@ -11,7 +11,7 @@ use crate::body;
 use crate::call::{CallError, CallEvent, CallHandle, EndReason, MediaCommand, MediaFailure, Next};
 use crate::credentials::Credentials;
 use crate::dialog::Dialog;
-use crate::extensions::SUPPORTED_DIALOG;
+use crate::extensions::{supported, SUPPORTED_DIALOG};
 use crate::message::{HeaderAccess, Headers, Method, Request, Response};
 use crate::reply::response_for;
 use crate::sdp::{answer_direction, audio_direction, offer_direction, Direction};
@@ -460,12 +460,8 @@ impl Session {
             req.headers.push("Allow", ALLOW);
             self.timer.write_request(&mut req.headers);
         }
-        let supported = if self.timer.interval().is_some() {
-            "outbound, timer"
-        } else {
-            SUPPORTED_DIALOG
-        };
-        req.headers.push("Supported", supported);
+        req.headers
+            .push("Supported", supported(self.timer.interval().is_some()));
         if !self.credentials.is_empty() {
             let (m, uri) = (req.method.to_string(), req.uri.clone());
             self.credentials.authorize(ctx, &m, &uri, &mut req.headers);
@@ -1027,12 +1023,8 @@ impl Session {
         if (200..300).contains(&status) && offer_answer {
             resp.headers.push("Contact", ctx.local.contact_uri());
             resp.headers.push("Allow", ALLOW);
-            let supported = if extra.get("Session-Expires").is_some() {
-                "outbound, timer"
-            } else {
-                SUPPORTED_DIALOG
-            };
-            resp.headers.push("Supported", supported);
+            resp.headers
+                .push("Supported", supported(extra.get("Session-Expires").is_some()));
         }
         for (n, v) in extra.iter() {
             resp.headers.push(n, v);
@@ -1089,8 +1081,10 @@ fn purpose_word(p: Purpose) -> &'static str {
     }
 }
 
-/// ACK for a non-2xx final to our re-INVITE: same branch, To from the response (§17.1.1.3).
-fn ack_failure(ctx: &mut Ctx, request: &Request, resp: &Response) {
+/// ACK for a non-2xx final to our INVITE or re-INVITE: part of the INVITE transaction, so
+/// the same branch, Route and CSeq number, with the To of the response (§17.1.1.3) and the
+/// INVITE's credentials.
+pub(crate) fn ack_failure(ctx: &mut Ctx, request: &Request, resp: &Response) {
     let mut h = Headers::new();
     for name in ["Via", "Max-Forwards", "Route", "From", "Call-ID"] {
         for v in request.headers.get_all(name) {

@@ -128,6 +128,21 @@ impl Local {
     }
 }
 
+/// The `Ctx` of `$ua` at `$now`: a macro, not a method, so the borrow stays on the fields it
+/// names and the call or registration beside them can be borrowed at the same time.
+macro_rules! ctx {
+    ($ua:expr, $now:expr) => {
+        Ctx {
+            now: $now,
+            link_up: $ua.link == Link::Up,
+            rng: &mut $ua.rng,
+            out: &mut $ua.out,
+            account: &$ua.account,
+            local: &$ua.local,
+        }
+    };
+}
+
 /// What a sub-machine may touch while it handles one input.
 pub(crate) struct Ctx<'a> {
     pub now: u64,
@@ -393,14 +408,7 @@ impl UserAgent {
         let uri = target_uri(target, &self.account.sip_domain)?;
         let handle = self.next_call;
         self.next_call = self.next_call.wrapping_add(1).max(1);
-        let mut ctx = Ctx {
-            now,
-            link_up: self.link == Link::Up,
-            rng: &mut self.rng,
-            out: &mut self.out,
-            account: &self.account,
-            local: &self.local,
-        };
+        let mut ctx = ctx!(self, now);
         self.call = Some(Call::Out(OutboundCall::start(&mut ctx, handle, uri)));
         self.sync_link(now);
         Ok(handle)
@@ -472,14 +480,7 @@ impl UserAgent {
                 Ok(())
             };
         };
-        let mut ctx = Ctx {
-            now,
-            link_up: self.link == Link::Up,
-            rng: &mut self.rng,
-            out: &mut self.out,
-            account: &self.account,
-            local: &self.local,
-        };
+        let mut ctx = ctx!(self, now);
         let next = f(call, &mut ctx)?;
         if let Next::Ended(reason) = next {
             let handle = call.handle();
@@ -626,14 +627,7 @@ impl UserAgent {
             Method::Invite => {
                 let handle = self.next_call;
                 self.next_call = self.next_call.wrapping_add(1).max(1);
-                let mut ctx = Ctx {
-                    now,
-                    link_up: self.link == Link::Up,
-                    rng: &mut self.rng,
-                    out: &mut self.out,
-                    account: &self.account,
-                    local: &self.local,
-                };
+                let mut ctx = ctx!(self, now);
                 match InboundCall::accept_invite(&mut ctx, handle, req) {
                     Ok(call) => self.call = Some(Call::In(call)),
                     Err(refused) => self.remember(now, *refused),
@@ -745,14 +739,7 @@ impl UserAgent {
 
     /// Runs `f` on the aftermath entries still alive until one says it handled the input.
     fn in_aftermath(&mut self, now: u64, mut f: impl FnMut(&mut Aftermath, &mut Ctx) -> bool) -> bool {
-        let mut ctx = Ctx {
-            now,
-            link_up: self.link == Link::Up,
-            rng: &mut self.rng,
-            out: &mut self.out,
-            account: &self.account,
-            local: &self.local,
-        };
+        let mut ctx = ctx!(self, now);
         self.aftermath
             .iter_mut()
             .filter(|a| !a.expired(now))
@@ -809,14 +796,7 @@ impl UserAgent {
     }
 
     fn with_registration(&mut self, now: u64, f: impl FnOnce(&mut Registration, &mut Ctx)) {
-        let mut ctx = Ctx {
-            now,
-            link_up: self.link == Link::Up,
-            rng: &mut self.rng,
-            out: &mut self.out,
-            account: &self.account,
-            local: &self.local,
-        };
+        let mut ctx = ctx!(self, now);
         f(&mut self.registration, &mut ctx);
         self.sync_link(now);
     }

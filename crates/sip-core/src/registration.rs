@@ -559,3 +559,22 @@ fn granted_expires(resp: &Response, ctx: &Ctx, asked: u32) -> (u32, bool) {
         None => (header.unwrap_or(asked), contacts.is_empty()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stalled_means_wanted_on_an_open_link_with_nothing_under_way() {
+        let mut r = Registration::new("c".into(), "t".into());
+        assert!(!r.stalled(true), "not wanted");
+        r.want = true;
+        assert!(r.stalled(true));
+        assert!(!r.stalled(false), "a closed link is reopened by the UA");
+        r.refresh_at = Some(1);
+        assert!(!r.stalled(true));
+        r.refresh_at = None;
+        r.retry_at = Some(1);
+        assert!(!r.stalled(true));
+    }
+}

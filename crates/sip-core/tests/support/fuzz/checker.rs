@@ -44,6 +44,9 @@ pub enum Kind {
     MediaClose,
     /// A frame handed to a transport that is not open: the driver cannot send it.
     SentWhileClosed,
+    /// The app wants to be registered, the link is up, and no REGISTER, refresh or retry is
+    /// under way (`UserAgent::registration_stalled`): the agent would silently miss calls.
+    RegistrationStalled,
 }
 
 impl Kind {
@@ -59,6 +62,7 @@ impl Kind {
             Kind::CallEvents => "exactly one Ended per call, nothing after it",
             Kind::MediaClose => "every media Close matched to a call",
             Kind::SentWhileClosed => "nothing sent while the transport is not open",
+            Kind::RegistrationStalled => "a wanted registration is never left idle",
         }
     }
 }
@@ -312,6 +316,15 @@ impl Checker {
                 input: self.input,
             });
         }
+    }
+
+    /// The UA's own report, after each input, of a wanted registration with nothing under way.
+    pub fn registration_stalled(&mut self) {
+        self.violate(
+            Kind::RegistrationStalled,
+            "registration wanted, link up, nothing in flight or armed".into(),
+            String::new(),
+        );
     }
 
     pub fn panic(&mut self, message: &str) {

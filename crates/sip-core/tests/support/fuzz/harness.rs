@@ -220,6 +220,9 @@ impl Harness {
             return;
         }
         self.drain();
+        if self.ua.registration_stalled() {
+            self.checker.registration_stalled();
+        }
     }
 
     fn drain(&mut self) {

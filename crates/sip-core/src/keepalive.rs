@@ -70,7 +70,7 @@ impl KeepAlive {
 
     /// The registrar's `Flow-Timer`, in seconds: pings then go out at 80–100 % of it.
     pub fn set_flow_timer(&mut self, seconds: u32, now: u64, rng: &mut Rng) {
-        let ms = u64::from(seconds).saturating_mul(1000);
+        let ms = crate::limits::keepalive_ms(u64::from(seconds).saturating_mul(1000));
         if ms > 0 && self.flow_timer_ms != Some(ms) {
             self.flow_timer_ms = Some(ms);
             if self.link_up {

@@ -18,6 +18,7 @@ mod dialog;
 pub mod extensions;
 mod incoming;
 pub mod keepalive;
+pub mod limits;
 pub mod message;
 mod outgoing;
 pub mod redact;
@@ -28,6 +29,7 @@ pub mod sdp;
 mod session;
 pub mod timer;
 pub mod ua;
+pub mod wire;
 
 pub use account::{websocket_url, Account};
 pub use call::{CallError, CallEvent, CallHandle, EndReason, IncomingCall, MediaCommand, MediaFailure};

@@ -81,9 +81,12 @@ pub(crate) struct OutboundCall {
 pub fn target_uri(target: &str, domain: &str) -> Result<String, CallError> {
     let t = target.trim();
     if t.starts_with("sip:") || t.starts_with("sips:") {
-        return Uri::parse(t)
-            .map(|u| u.to_string())
-            .map_err(|_| CallError::InvalidTarget("not a valid SIP URI"));
+        let uri = Uri::parse(t).map_err(|_| CallError::InvalidTarget("not a valid SIP URI"))?;
+        crate::wire::check_target(&uri, t).map_err(CallError::InvalidTarget)?;
+        return Ok(uri.to_string());
+    }
+    if t.len() > crate::wire::MAX_VALUE_LEN {
+        return Err(CallError::InvalidTarget("the number is longer than 256 characters"));
     }
     let ok = !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-_.*#".contains(&b));
     if !ok {

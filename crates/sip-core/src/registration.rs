@@ -15,6 +15,9 @@ pub const TIMER_F_MS: u64 = 64 * 500;
 pub const DEFAULT_EXPIRES: u32 = 300;
 /// Refresh when this share of the granted interval has passed (what SIP.js and 3.0.10 use).
 const REFRESH_PERCENT: u64 = 80;
+/// A refresh goes out at least this long before the binding lapses, when the grant allows:
+/// a hidden tab's timers can fire a minute late (Chrome's intensive throttling).
+const REFRESH_MARGIN_MS: u64 = 90_000;
 /// Stale-nonce retries allowed within one attempt, so a broken server cannot loop us.
 const MAX_CHALLENGES_PER_ATTEMPT: u8 = 3;
 const BACKOFF_BASE_MS: u64 = 1_000;
@@ -368,7 +371,7 @@ impl Registration {
                 &format!("registrar granted {granted} s (asked {})", pending.expires),
             );
         }
-        self.refresh_at = Some(ctx.now + u64::from(granted) * 10 * REFRESH_PERCENT);
+        self.refresh_at = Some(ctx.now + refresh_delay_ms(granted, ctx.rng));
         if self.state != RegistrationState::Registered {
             self.state = RegistrationState::Registered;
             ctx.emit(Event::Registration(RegistrationEvent::Registered { expires: granted }));
@@ -533,6 +536,16 @@ impl Registration {
         self.pending = Some(pending);
         ctx.send(&req.to_string());
     }
+}
+
+/// When to refresh a binding granted for `granted` seconds: at 80 % of it, but at least
+/// `REFRESH_MARGIN_MS` (or half the grant) before it lapses, and up to 5 % earlier at random
+/// so that agents who registered together do not refresh together. Grants beyond a day are
+/// refreshed daily.
+fn refresh_delay_ms(granted: u32, rng: &mut crate::rng::Rng) -> u64 {
+    let grant = u64::from(granted.min(crate::limits::MAX_REGISTRATION_S)) * 1000;
+    let at = (grant * REFRESH_PERCENT / 100).min(grant - (grant / 2).min(REFRESH_MARGIN_MS));
+    at - rng.below(at / 20 + 1)
 }
 
 /// RFC 3261 §10.2.4: the expiry of *our* binding in the 200's Contact list, else the Expires

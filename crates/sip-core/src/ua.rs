@@ -10,6 +10,7 @@ use crate::call::{CallError, CallEvent, CallHandle, MediaCommand, MediaFailure, 
 use crate::extensions::{self, SUPPORTED_DIALOG};
 use crate::incoming::InboundCall;
 use crate::keepalive::{self, KeepAlive, KeepAliveAction};
+use crate::limits::{elide, MAX_MESSAGE_BYTES, MAX_TRACE_BYTES, OVERSIZED_PREFIX_BYTES};
 use crate::message::{parse, HeaderAccess, Message, Method, Request, Response};
 use crate::outgoing::{target_uri, OutboundCall};
 use crate::redact::redact_sip;
@@ -180,7 +181,7 @@ impl Ctx<'_> {
 fn queue_send(out: &mut VecDeque<Output>, text: &str) {
     out.push_back(Output::Log {
         level: Level::Debug,
-        message: format!("send:\n{}", redact_sip(text)),
+        message: format!("send:\n{}", elide(&redact_sip(text), MAX_TRACE_BYTES)),
     });
     out.push_back(Output::Send(text.to_string()));
 }
@@ -319,6 +320,7 @@ impl UserAgent {
 
     /// Upper bound of the keep-alive ping interval in ms (default 30 s; 0 turns pings off).
     pub fn set_keepalive_interval(&mut self, now: u64, interval_ms: u64) {
+        let interval_ms = crate::limits::keepalive_ms(interval_ms);
         self.keepalive.set_interval(interval_ms, now, &mut self.rng);
     }
 
@@ -528,7 +530,14 @@ impl UserAgent {
             return;
         }
         self.keepalive.on_frame(false);
-        self.log(Level::Debug, &format!("recv:\n{}", redact_sip(text)));
+        if text.len() > MAX_MESSAGE_BYTES {
+            let prefix = text.get(..OVERSIZED_PREFIX_BYTES).unwrap_or(text);
+            return self.handle_oversized_text(now, prefix, text.len());
+        }
+        self.log(
+            Level::Debug,
+            &format!("recv:\n{}", elide(&redact_sip(text), MAX_TRACE_BYTES)),
+        );
         match parse(text.as_bytes()) {
             Err(e) => self.refuse_frame(now, text, e),
             Ok(Message::Response(resp)) => {
@@ -554,6 +563,24 @@ impl UserAgent {
                 }
             }
             Ok(Message::Request(req)) => self.handle_request(now, req),
+        }
+        self.sync_link(now);
+    }
+
+    /// A frame over the 64 KiB message limit, of which the driver passes only the start
+    /// (never copying the rest into wasm memory): answered 513 when it is a request with a Via
+    /// (RFC 3261 §21.5.14), else dropped; logged either way.
+    pub fn handle_oversized_text(&mut self, now: u64, prefix: &str, total_len: usize) {
+        self.keepalive.on_frame(false);
+        self.log(
+            Level::Warn,
+            &format!("dropped a {total_len}-byte frame: over the {MAX_MESSAGE_BYTES}-byte SIP message limit"),
+        );
+        let Some(req) = crate::message::salvage_request(prefix.as_bytes()) else {
+            return;
+        };
+        if req.method != Method::Ack && req.headers.get("Via").is_some() {
+            self.respond(now, &req, 513, &[]);
         }
         self.sync_link(now);
     }

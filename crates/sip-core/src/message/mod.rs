@@ -169,14 +169,25 @@ impl HeaderAccess for Response {
     }
 }
 
+/// Appends `value` without CR and LF: whatever a value holds, it can never end its line and
+/// start a header of its own. Values from the app are checked before they get here (wire.rs),
+/// and the parser refuses them from the network; this is the guard for everything else.
+fn push_line_safe(out: &mut String, value: &str) {
+    if value.bytes().any(|b| b == b'\r' || b == b'\n') {
+        out.extend(value.chars().filter(|c| *c != '\r' && *c != '\n'));
+    } else {
+        out.push_str(value);
+    }
+}
+
 fn write_headers_and_body(out: &mut String, headers: &Headers, body: &str) {
     for (name, value) in headers.iter() {
         if name.eq_ignore_ascii_case("Content-Length") {
             continue;
         }
-        out.push_str(name);
+        push_line_safe(out, name);
         out.push_str(": ");
-        out.push_str(value);
+        push_line_safe(out, value);
         out.push_str("\r\n");
     }
     // Always computed, never trusted from the header list: a wrong length desynchronises a stream.
@@ -188,7 +199,12 @@ fn write_headers_and_body(out: &mut String, headers: &Headers, body: &str) {
 
 impl fmt::Display for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut out = format!("{} {} SIP/2.0\r\n", self.method, self.uri);
+        let mut out = String::new();
+        push_line_safe(&mut out, self.method.as_str());
+        out.push(' ');
+        // A Request-URI holds no space either: it would shift the request line's fields.
+        out.extend(self.uri.chars().filter(|c| !c.is_control() && *c != ' '));
+        out.push_str(" SIP/2.0\r\n");
         write_headers_and_body(&mut out, &self.headers, &self.body);
         f.write_str(&out)
     }
@@ -196,7 +212,9 @@ impl fmt::Display for Request {
 
 impl fmt::Display for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut out = format!("SIP/2.0 {} {}\r\n", self.status, self.reason);
+        let mut out = format!("SIP/2.0 {} ", self.status);
+        push_line_safe(&mut out, &self.reason);
+        out.push_str("\r\n");
         write_headers_and_body(&mut out, &self.headers, &self.body);
         f.write_str(&out)
     }
@@ -242,6 +260,7 @@ pub fn reason_phrase(status: u16) -> &'static str {
         501 => "Not Implemented",
         503 => "Service Unavailable",
         505 => "Version Not Supported",
+        513 => "Message Too Large",
         603 => "Decline",
         _ => "Unknown",
     }

@@ -126,7 +126,9 @@ pub fn quote(v: &str) -> String {
 
 pub fn push_quoted(out: &mut String, v: &str) {
     out.push('"');
-    for c in v.chars() {
+    // A quoted-string cannot hold CR, LF or NUL even escaped (RFC 3261 §25.1): they are left
+    // out, with the other controls, so no value can end the header line.
+    for c in v.chars().filter(|c| !c.is_control() || *c == '\t') {
         if c == '"' || c == '\\' {
             out.push('\\');
         }

@@ -30,7 +30,16 @@ pub fn parse(bytes: &[u8]) -> Result<Message, ParseError> {
     let (head, body) = split_head_body(bytes);
     let head = std::str::from_utf8(head).map_err(|_| ParseError("header section is not UTF-8"))?;
 
-    let mut lines = unfold(head).into_iter();
+    let lines = unfold(head);
+    // A bare CR, NUL or other control character inside a line would be echoed into our
+    // responses and logs, where a reader could take it for a line break (tab is allowed, §25.1).
+    if lines.iter().enumerate().any(|(i, l)| has_bare_control(l, i == 0)) {
+        return Err(ParseError("control character in the header section"));
+    }
+    if lines.iter().any(|l| l.len() > crate::limits::MAX_LINE_BYTES) {
+        return Err(ParseError("header line longer than 8 KiB"));
+    }
+    let mut lines = lines.into_iter();
     let first = lines.next().ok_or(ParseError("empty"))?;
     let mut headers = Headers::new();
     for line in lines {
@@ -105,6 +114,9 @@ pub fn salvage_request(bytes: &[u8]) -> Option<Request> {
     }
     let mut headers = Headers::new();
     for line in lines.take(MAX_HEADERS) {
+        if has_bare_control(&line, false) {
+            continue; // never echoed back
+        }
         if let Some((name, value)) = line.split_once(':') {
             let name = name.trim();
             if !name.is_empty() && name.bytes().all(is_token_byte) {
@@ -118,6 +130,21 @@ pub fn salvage_request(bytes: &[u8]) -> Option<Request> {
         headers,
         body: String::new(),
     })
+}
+
+/// A control character a line may not hold: CR and LF anywhere (they would end the line
+/// wherever the value is echoed), others unless escaped as a quoted-pair (RFC 3261 §25.1;
+/// RFC 4475 intmeth quotes NUL, BEL and DEL). Tab is whitespace, except in the start line.
+fn has_bare_control(line: &str, start_line: bool) -> bool {
+    let mut escaped = false;
+    for b in line.bytes() {
+        let control = b < b' ' || b == 0x7f;
+        if b == b'\r' || b == b'\n' || (control && !escaped && (start_line || b != b'\t')) {
+            return true;
+        }
+        escaped = !escaped && b == b'\\';
+    }
+    false
 }
 
 fn is_token_byte(b: u8) -> bool {

@@ -651,7 +651,9 @@ fn arm_timer(inner: &mut Inner, rc: &Handle, now: u64) {
     }
     inner.timer = next.map(|at| {
         let weak: Weak<Shared> = Rc::downgrade(rc);
-        let delay = at.saturating_sub(now).min(u64::from(u32::MAX)) as u32;
+        // setTimeout takes a signed 32-bit delay: a longer one fires at once, in a loop (review
+        // finding 5). The core re-arms a far deadline at each wake-up anyway.
+        let delay = at.saturating_sub(now).min(i32::MAX as u64) as u32;
         let t = Timeout::new(delay, move || {
             if let Some(rc) = weak.upgrade() {
                 if let Ok(mut i) = rc.core.try_borrow_mut() {
@@ -669,6 +671,7 @@ fn on_socket(weak: &Weak<Shared>, input: WsInput) {
     match input {
         WsInput::Open => feed(&rc, |ua, now| ua.handle_transport_open(now)),
         WsInput::Text(t) => feed(&rc, |ua, now| ua.handle_text(now, &t)),
+        WsInput::Oversized { prefix, len } => feed(&rc, |ua, now| ua.handle_oversized_text(now, &prefix, len)),
         WsInput::Closed { code, reason } => {
             if let Ok(mut i) = rc.core.try_borrow_mut() {
                 i.socket = None;

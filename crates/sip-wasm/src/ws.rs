@@ -7,6 +7,11 @@ use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
 pub enum WsInput {
     Open,
     Text(String),
+    /// A frame over the SIP message limit: only its start was copied into wasm memory.
+    Oversized {
+        prefix: String,
+        len: usize,
+    },
     /// Closed or failed; `code` and `reason` from the CloseEvent, for the log.
     Closed {
         code: u16,
@@ -31,16 +36,7 @@ impl Socket {
         let d = deliver.clone();
         let on_open = Closure::<dyn FnMut(Event)>::new(move |_| d(WsInput::Open));
         let d = deliver.clone();
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            let data = e.data();
-            if let Some(text) = data.as_string() {
-                d(WsInput::Text(text));
-            } else if let Ok(buf) = data.dyn_into::<js_sys::ArrayBuffer>() {
-                // RFC 7118 allows binary frames; SIP in them is still UTF-8 text.
-                let bytes = js_sys::Uint8Array::new(&buf).to_vec();
-                d(WsInput::Text(String::from_utf8_lossy(&bytes).into_owned()));
-            }
-        });
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| d(read_frame(e.data())));
         let d = deliver;
         let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
             d(WsInput::Closed {
@@ -73,6 +69,41 @@ impl Drop for Socket {
         self.ws.set_onmessage(None);
         self.ws.set_onclose(None);
         let _ = self.ws.close_with_code(1000);
+    }
+}
+
+/// A frame as the core's input. A frame over the 64 KiB message limit is never copied into
+/// wasm memory whole (a 100 MiB frame would grow it for the page's life): only its start,
+/// for the core to answer 513 from. RFC 7118 allows binary frames; SIP in them is UTF-8.
+fn read_frame(data: wasm_bindgen::JsValue) -> WsInput {
+    use sip_core::limits::{MAX_MESSAGE_BYTES, OVERSIZED_PREFIX_BYTES};
+    if let Some(text) = data.dyn_ref::<js_sys::JsString>() {
+        // UTF-16 units never outnumber UTF-8 bytes: over the limit in units is over in bytes.
+        let units = text.length() as usize;
+        if units > MAX_MESSAGE_BYTES {
+            let prefix = text.substring(0, OVERSIZED_PREFIX_BYTES as u32);
+            return WsInput::Oversized {
+                prefix: prefix.as_string().unwrap_or_default(),
+                len: units,
+            };
+        }
+        return WsInput::Text(text.as_string().unwrap_or_default());
+    }
+    let Ok(buf) = data.dyn_into::<js_sys::ArrayBuffer>() else {
+        return WsInput::Text(String::new());
+    };
+    let len = buf.byte_length() as usize;
+    let take = len.min(if len > MAX_MESSAGE_BYTES {
+        OVERSIZED_PREFIX_BYTES
+    } else {
+        len
+    });
+    let bytes = js_sys::Uint8Array::new_with_byte_offset_and_length(&buf, 0, take as u32).to_vec();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    if len > MAX_MESSAGE_BYTES {
+        WsInput::Oversized { prefix: text, len }
+    } else {
+        WsInput::Text(text)
     }
 }
 

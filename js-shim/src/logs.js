@@ -15,7 +15,11 @@ import { logger } from './logger.js';
 
 export const STORAGE_KEY = 'webrtc_sdk_logs';
 export const MAX_LINES = 1000;
-const FLUSH_MS = 250;
+// Bounds in characters (about bytes: the lines are mostly ASCII): one line, and the ring, so a
+// few huge SIP traces cannot fill the origin's ~5 MB localStorage quota (which the app shares).
+export const MAX_LINE_CHARS = 4096;
+export const MAX_RING_CHARS = 1024 * 1024;
+const FLUSH_MS = 1000;
 const SLACK = 100; // the in-memory array is trimmed in batches, never past MAX_LINES + SLACK
 
 const ring = {
@@ -94,7 +98,22 @@ function onStorage(e) {
 
 function trim() {
   if (ring.lines.length > MAX_LINES) ring.lines.splice(0, ring.lines.length - MAX_LINES);
+  // Keep the newest lines that fit the character budget.
+  let chars = 0;
+  let keep = 0;
+  for (let i = ring.lines.length - 1; i >= 0; i--) {
+    chars += ring.lines[i].length + 1;
+    if (chars > MAX_RING_CHARS) break;
+    keep++;
+  }
+  if (keep < ring.lines.length) ring.lines.splice(0, ring.lines.length - keep);
   ring.unsaved = Math.min(ring.unsaved, ring.lines.length);
+}
+
+/** A line cut to MAX_LINE_CHARS, with a marker saying how much was left out. */
+function capLine(line) {
+  if (line.length <= MAX_LINE_CHARS) return line;
+  return `${line.slice(0, MAX_LINE_CHARS)} [… ${line.length - MAX_LINE_CHARS} more characters not kept]`;
 }
 
 /** The last MAX_LINES lines, oldest first (a copy). */
@@ -131,7 +150,7 @@ function emitWarning() {
 /** Appends one formatted line: `[<ISO time>] [<LEVEL>] <text>` (called by logger.js). */
 export function recordLine(type, text) {
   ensureLoaded();
-  const line = `[${new Date().toISOString()}] [${String(type).toUpperCase()}] ${text}`.trim();
+  const line = capLine(`[${new Date().toISOString()}] [${String(type).toUpperCase()}] ${text}`.trim());
   ring.lines.push(line);
   ring.unsaved++;
   if (ring.lines.length > MAX_LINES + SLACK) trim();

@@ -1,28 +1,35 @@
-// Builds the two shapes of the SDK from build/pkg (wasm-pack output) and js-shim/src:
+// Builds the shapes of the SDK from build/pkg (wasm-pack output) and js-shim/src:
 //   dist/exotelsdk.js   classic script / UMD, defines `exotelSDK`, wasm inlined (the drop-in)
-//   dist/npm/           ESM (wasm as a sibling asset) + CommonJS (wasm inlined) + types
+//   dist/npm/           the npm package: browser ESM (wasm as a sibling asset, split into the
+//                       full entry and the lean core + feature entries), CommonJS for Node
+//                       (reads the wasm from disk), types for both, README, LICENSE, notices
+// Every JS file gets a source map. EXOTEL_WASM_PKG and EXOTEL_DIST pick other input and output
+// folders (`make dist-debug`: a wasm that keeps its name section, into dist-debug/).
 import fs from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { packageJson } from './package-json.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 // Build tools live in tools/node (pinned by its lockfile), not in a js-shim/node_modules.
 const { build } = createRequire(path.join(root, 'tools/node/package.json'))('esbuild');
-const pkg = path.join(root, 'build/pkg');
-const dist = path.join(root, 'dist');
+const pkg = path.resolve(root, process.env.EXOTEL_WASM_PKG || 'build/pkg');
+const dist = path.resolve(root, process.env.EXOTEL_DIST || 'dist');
 const npm = path.join(dist, 'npm');
-const version = JSON.parse(fs.readFileSync(path.join(here, 'package.json'), 'utf8')).version;
+const { version, repository } = JSON.parse(fs.readFileSync(path.join(here, 'package.json'), 'utf8'));
+const NAME = 'exotel-voice-sdk';
 
 const wasm = fs.readFileSync(path.join(pkg, 'exotel_voice_bg.wasm'));
 
 // The inlined wasm: a JS string literal, one character (U+0000..U+00FF) per byte, only the
 // characters a literal cannot hold raw escaped. In UTF-8 every byte stays one or two bytes in
 // place, so brotli packs it nearly as well as the binary (base64 regroups bits and cost ~15 KB
-// more; docs/decisions/0002). Spliced in after bundling, so no tool re-escapes it.
-const PLACEHOLDER = /(["'])__EXOTEL_VOICE_WASM_BYTES__\1/g; // esbuild picks the quotes
+// more; docs/decisions/0002). Spliced in after bundling, so no tool re-escapes it; it sits on a
+// banner line of its own, so the source map's lines and columns stay right.
+const PLACEHOLDER = '"__EXOTEL_VOICE_WASM_BYTES__"';
 const ESCAPES = { 0x00: '\\x00', 0x0a: '\\n', 0x0d: '\\r', 0x22: '\\"', 0x5c: '\\\\' };
 function bytesLiteral(bytes) {
   let s = '"';
@@ -33,14 +40,13 @@ function bytesLiteral(bytes) {
   if (back.length !== bytes.length || [...bytes].some((b, i) => back.charCodeAt(i) !== b)) throw new Error('wasm literal round trip failed');
   return s;
 }
-const wasmLiteral = bytesLiteral(wasm);
 
 /** Puts the wasm literal in a built file, and the BOM that makes browsers decode it as UTF-8. */
 function spliceWasm(file) {
   const text = fs.readFileSync(file, 'utf8');
-  const found = text.match(PLACEHOLDER) || [];
-  if (found.length !== 1) throw new Error(`${file}: expected one wasm placeholder, found ${found.length}`);
-  fs.writeFileSync(file, `\uFEFF${text.replace(PLACEHOLDER, () => wasmLiteral)}`, 'utf8');
+  const at = text.indexOf(PLACEHOLDER);
+  if (at < 0 || text.indexOf(PLACEHOLDER, at + 1) >= 0) throw new Error(`${file}: expected one wasm placeholder`);
+  fs.writeFileSync(file, `\uFEFF${text.slice(0, at)}${bytesLiteral(wasm)}${text.slice(at + PLACEHOLDER.length)}`, 'utf8');
 }
 
 const wasmSource = (variant) => ({
@@ -50,16 +56,21 @@ const wasmSource = (variant) => ({
   },
 });
 
+const license = `exotel-voice-sdk ${version} (MIT); third-party notices: THIRD_PARTY_NOTICES.md`;
 const common = {
-  entryPoints: [path.join(here, 'src/index.js')],
   bundle: true,
   minify: true,
   keepNames: true, // callObj.constructor.name === 'Call', as in 3.0.10
   target: ['es2020'],
-  legalComments: 'none',
+  sourcemap: 'linked',
+  sourcesContent: true,
+  legalComments: 'none', // the notices are one file (THIRD_PARTY_NOTICES.md), named in the banner
   logLevel: 'warning',
-  banner: { js: `/* exotel-voice-sdk ${version}: drop-in for exotelsdk.js 3.0.10 */` },
+  define: { __EXOTEL_SDK_VERSION__: JSON.stringify(version) },
+  banner: { js: `/* ${license} */` },
 };
+// import.meta.url is only the wasm-bindgen default path, unused when the bytes are passed in.
+const noImportMeta = { ...common.define, 'import.meta.url': 'undefined' };
 
 // UMD like 3.0.10's webpack output: CommonJS, AMD, or the global `exotelSDK` for <script>.
 const umdHead = `(function (root, factory) {
@@ -67,55 +78,79 @@ const umdHead = `(function (root, factory) {
   else if (typeof define === 'function' && define.amd) define([], factory);
   else if (typeof exports === 'object') exports.exotelSDK = factory();
   else root.exotelSDK = factory();
-})(typeof self !== 'undefined' ? self : this, function () {`;
+})(typeof self !== 'undefined' ? self : this, function () {
+var __exotelWasmBytes = ${PLACEHOLDER};`;
 
+fs.rmSync(npm, { recursive: true, force: true });
 fs.mkdirSync(npm, { recursive: true });
+
+// 1. The drop-in.
 await build({
   ...common,
+  entryPoints: [path.join(here, 'src/index.js')],
   outfile: path.join(dist, 'exotelsdk.js'),
   format: 'iife',
   globalName: '__exotelSDK',
   plugins: [wasmSource('inline')],
-  banner: { js: `${common.banner.js}\n${umdHead}` },
+  banner: { js: `/* ${license}: drop-in for exotelsdk.js 3.0.10 */\n${umdHead}` },
   footer: { js: 'return __exotelSDK; });' },
-  // import.meta.url is only the wasm-bindgen default path, unused when bytes are passed in.
-  define: { 'import.meta.url': 'undefined' },
+  define: noImportMeta,
 });
 spliceWasm(path.join(dist, 'exotelsdk.js'));
-await build({ ...common, outfile: path.join(npm, 'index.mjs'), format: 'esm', plugins: [wasmSource('url')] });
+
+// 2. Browser ESM: the full entry and the lean one with its feature entries share chunks, so a
+// page has one client class, one logger and one wasm whatever it imports.
+const FEATURES = ['devices', 'diagnostics', 'multitab'];
+const ENTRIES = ['core', ...FEATURES];
 await build({
   ...common,
+  entryPoints: [
+    { in: path.join(here, 'src/index.js'), out: 'index' },
+    ...ENTRIES.map((e) => ({ in: path.join(here, `src/entries/${e}.js`), out: e })),
+  ],
+  outdir: npm,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunk-[hash]', // beside the entries: the wasm URL is relative to the chunk
+  splitting: true,
+  format: 'esm',
+  plugins: [wasmSource('url')],
+});
+
+// 3. CommonJS for Node and `require`: one bundle; the subpaths re-export it.
+await build({
+  ...common,
+  entryPoints: [path.join(here, 'src/entries/node.js')],
   outfile: path.join(npm, 'index.cjs'),
   format: 'cjs',
-  plugins: [wasmSource('inline')],
-  define: { 'import.meta.url': 'undefined' },
+  platform: 'node',
+  plugins: [wasmSource('node')],
+  define: noImportMeta,
 });
-spliceWasm(path.join(npm, 'index.cjs'));
+for (const e of ENTRIES) {
+  fs.writeFileSync(
+    path.join(npm, `${e}.cjs`),
+    `'use strict';\n// ${NAME}/${e} in Node: the one CommonJS bundle (nothing to shake out on a server).\nmodule.exports = require('./index.cjs');\n`,
+  );
+}
 fs.copyFileSync(path.join(pkg, 'exotel_voice_bg.wasm'), path.join(npm, 'exotel_voice_bg.wasm'));
-fs.copyFileSync(path.join(here, 'types/index.d.ts'), path.join(npm, 'index.d.ts'));
-fs.writeFileSync(
-  path.join(npm, 'package.json'),
-  JSON.stringify(
-    {
-      name: 'exotel-voice-sdk',
-      version,
-      description: 'Browser voice SDK (SIP over WebSocket, WebRTC), API-compatible with exotelsdk.js 3.0.10. Rust/WebAssembly core.',
-      license: 'MIT',
-      type: 'module',
-      main: './index.cjs',
-      module: './index.mjs',
-      types: './index.d.ts',
-      exports: {
-        '.': { types: './index.d.ts', import: './index.mjs', require: './index.cjs' },
-        './exotel_voice_bg.wasm': './exotel_voice_bg.wasm',
-      },
-      files: ['index.mjs', 'index.cjs', 'index.d.ts', 'exotel_voice_bg.wasm'],
-      sideEffects: false,
-    },
-    null,
-    2,
-  ) + '\n',
-);
-for (const f of ['exotelsdk.js', 'npm/index.mjs', 'npm/index.cjs', 'npm/exotel_voice_bg.wasm']) {
-  console.log(`${f.padEnd(26)} ${fs.statSync(path.join(dist, f)).size} bytes`);
+
+// 4. Types: one source per entry; .d.mts for import, .d.cts for require (each format's own
+// declarations, so TypeScript never takes the CommonJS file for ESM), index.d.ts for old
+// resolvers, and the drop-in's global `exotelSDK`.
+const typesDir = path.join(here, 'types');
+for (const e of ['index', ...ENTRIES]) {
+  const text = fs.readFileSync(path.join(typesDir, `${e}.d.ts`), 'utf8');
+  const to = (ext) => text.replace(/(from '\.\/[a-z]+)\.js'/g, `$1.${ext}'`);
+  fs.writeFileSync(path.join(npm, `${e}.d.mts`), to('mjs'));
+  fs.writeFileSync(path.join(npm, `${e}.d.cts`), to('cjs'));
+}
+fs.copyFileSync(path.join(typesDir, 'index.d.ts'), path.join(npm, 'index.d.ts'));
+fs.copyFileSync(path.join(typesDir, 'index.d.ts'), path.join(dist, 'exotelsdk.d.ts'));
+
+// 5. Documents and metadata.
+for (const f of ['README.md', 'LICENSE', 'CHANGELOG.md', 'THIRD_PARTY_NOTICES.md']) fs.copyFileSync(path.join(root, f), path.join(npm, f));
+fs.writeFileSync(path.join(npm, 'package.json'), `${JSON.stringify(packageJson({ name: NAME, version, repository, entries: ENTRIES }), null, 2)}\n`);
+
+for (const f of ['exotelsdk.js', ...fs.readdirSync(npm).filter((f) => /\.(m?js|cjs|wasm)$/.test(f)).map((f) => `npm/${f}`)]) {
+  console.log(`${f.padEnd(32)} ${fs.statSync(path.join(dist, f)).size} bytes`);
 }

@@ -6,14 +6,13 @@ import { loadCore } from './wasm.js';
 import { log, logger, setLoggerCallback, setConsoleLogging, addSecret, forgetSecret } from './logger.js';
 import { Call, CallRecord, setRinging, setRingback, dtmfKey, describeValue } from './call.js';
 import { clientStatus } from './status.js';
-import { installDevices, initDevices } from './devices.js';
 import { watchNetwork } from './network.js';
 import { initWatchdog } from './watchdog.js';
-import { installDiagnostics } from './diagnostics.js';
-import { installMultiTab } from './multitab.js';
 import { installLegacy } from './legacy.js';
 import { installLogs } from './logs.js';
 import { setToneVolume, getToneVolume, prepareTones, playDtmfTone } from './tones.js';
+import { version } from './version.js';
+import { portWarning } from './port.js';
 
 // userName → client, so two clients cannot register the same account on one page (3.0.10
 // rule). Unlike 3.0.10 a name is released when its client is re-initialised with another.
@@ -91,6 +90,9 @@ function sameAccount(a, b) {
 
 export class ExotelWebClient {
   static clientSDKLoggerCallback = null;
+  // What the optional features (devices, diagnostics, multi-tab) run in each initWebrtc; they
+  // add themselves when installed (index.js, or the app through exotel-voice-sdk/devices ...).
+  static _initHooks = [];
 
   constructor() {
     this.sipAccountInfo = null;
@@ -131,7 +133,7 @@ export class ExotelWebClient {
       session: isFn(SessionCallback) ? SessionCallback : null,
     };
     this._autoDeviceChange = Boolean(enableAutoAudioDeviceChangeHandling);
-    initDevices(this);
+    for (const hook of ExotelWebClient._initHooks) hook(this);
     watchNetwork(this);
     initWatchdog(this);
     this.sipAccountInfo = sipAccountInfo;
@@ -154,7 +156,9 @@ export class ExotelWebClient {
     addSecret(account.secret);
     // Open the shared AudioContext now (silently), so the first ringtone starts at once.
     prepareTones();
-    logger.info(`initWebrtc: user ${account.userName} (auth ${account.authUser}) at ${account.sipdomain} via ${account.domain}`);
+    const portProblem = portWarning(sipAccountInfo);
+    if (portProblem) logger.warn(`initWebrtc: ${portProblem}`);
+    logger.info(`initWebrtc: exotel-voice-sdk ${version}, user ${account.userName} (auth ${account.authUser}) at ${account.sipdomain} via ${account.domain}`);
 
     const ready = loadCore()
       .then((Core) => {
@@ -313,6 +317,12 @@ export class ExotelWebClient {
     return true;
   }
 
+  /** The WebSocket URL the core connects to ('' before it exists). */
+  _wsUrl() {
+    const core = this._core;
+    return core && typeof core.websocketUrl === 'function' ? core.websocketUrl() : '';
+  }
+
   /** Hands the settings made before (or across) initWebrtc to a new core. */
   _configureCore(core) {
     core.setCallVolume(this._callVolume);
@@ -341,12 +351,16 @@ export class ExotelWebClient {
         log(e.level === 'debug' ? 'log' : e.level, e.message);
         break;
       case 'link':
-        logger.info(`websocket ${e.state}`);
+        logger.info(`websocket ${e.state}${e.state === 'connecting' ? ` to ${this._wsUrl()}` : ''}`);
         break;
       case 'registration': {
+        // The failure's reason goes to RegisterEventCallBack as a third argument (old apps
+        // take two and never see it); socket failures name the URL.
+        let failure;
         if (e.state === 'failed') {
           this._lastFailure = e.reason;
-          logger.warn(`registration ${e.reason}: ${e.message}`);
+          failure = { reason: e.reason, message: e.message, url: this._wsUrl() };
+          logger.warn(`registration ${e.reason}: ${e.message}${e.reason.startsWith('transport') ? ` (${failure.url})` : ''}`);
         } else if (e.state === 'registered') {
           this._lastFailure = null;
         }
@@ -354,7 +368,7 @@ export class ExotelWebClient {
         if (state) {
           logger.info(`registration ${state}${e.expires ? ` (expires in ${e.expires} s)` : ''}`);
           this._notify('registration', state);
-          this._safe('RegisterEventCallBack', this._callbacks.register, [state, this.userName]);
+          this._safe('RegisterEventCallBack', this._callbacks.register, failure ? [state, this.userName, failure] : [state, this.userName]);
         }
         break;
       }
@@ -633,9 +647,7 @@ export class ExotelWebClient {
   }
 }
 
-// Feature modules add their members to the class (each file owns one feature).
-installDevices(ExotelWebClient);
-installDiagnostics(ExotelWebClient);
-installMultiTab(ExotelWebClient);
+// The 3.0.10 members every app may touch; devices, diagnostics and multi-tab are installed by
+// the entry (index.js) or by the app (exotel-voice-sdk/core + the feature entries).
 installLegacy(ExotelWebClient);
 installLogs(ExotelWebClient);

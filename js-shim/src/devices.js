@@ -315,6 +315,7 @@ export function initDevices(client) {
 /** Adds this feature's members to ExotelWebClient. */
 export function installDevices(Client) {
   const proto = Client.prototype;
+  if (!Client._initHooks.includes(initDevices)) Client._initHooks.push(initDevices);
 
   /**
    * registerAudioDeviceChangeCallback(audioInputDeviceChangeCallback,

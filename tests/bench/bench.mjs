@@ -52,8 +52,29 @@ function compressed(file, cmd, args) {
   return execFileSync(cmd, [...args, '-c', file], { maxBuffer: 64 << 20 }).length;
 }
 
+/**
+ * An ESM entry of dist/npm with the chunks it imports (the build splits the full entry and the
+ * lean core + feature entries into shared chunks), concatenated into one file to measure.
+ */
+function esmWithChunks(entry) {
+  const dir = path.join(S.ROOT, 'dist/npm');
+  const seen = new Set();
+  const visit = (f) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const m of fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/(?:from|import)\s*["']\.\/([\w.-]+\.mjs)["']/g)) visit(m[1]);
+  };
+  visit(entry);
+  const out = path.join(S.ROOT, 'tests/.run', `bench-${entry.replace('.mjs', '')}-with-chunks.mjs`);
+  fs.writeFileSync(out, [...seen].map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n'));
+  return path.relative(S.ROOT, out);
+}
+
 function sizes() {
-  const files = ['dist/exotelsdk.js', 'dist/npm/index.mjs', 'dist/npm/exotel_voice_bg.wasm'];
+  const index = esmWithChunks('index.mjs');
+  const core = esmWithChunks('core.mjs');
+  const files = ['dist/exotelsdk.js', index, core, 'dist/npm/exotel_voice_bg.wasm'];
+  const names = { [index]: 'dist/npm/index.mjs + chunks', [core]: 'dist/npm/core.mjs + chunks (lean)' };
   const rows = [];
   const by = {};
   for (const f of files) {
@@ -62,9 +83,9 @@ function sizes() {
     const gz = compressed(abs, 'gzip', ['-9', '-n']);
     const br = compressed(abs, 'brotli', ['-q', '11']);
     by[f] = { raw, gz, br };
-    rows.push([f, raw, gz, br]);
+    rows.push([names[f] || f, raw, gz, br]);
   }
-  const esm = ['dist/npm/index.mjs', 'dist/npm/exotel_voice_bg.wasm'].map((f) => by[f]);
+  const esm = [index, 'dist/npm/exotel_voice_bg.wasm'].map((f) => by[f]);
   const total = { raw: 0, gz: 0, br: 0 };
   for (const x of esm) for (const k of Object.keys(total)) total[k] += x[k];
   rows.push(['npm ESM total (index.mjs + .wasm)', total.raw, total.gz, total.br]);

@@ -75,11 +75,25 @@ impl ActiveCall {
         }
     }
 
+    /// A link opened: an outgoing call's INVITE waiting for it goes; an answered call
+    /// refreshes its dialog's target over it (the edge learns the new flow).
     pub fn on_link_up(&mut self, ctx: &mut Ctx) -> Next {
         if let ActiveCall::Out(c) = self {
             c.on_link_up(ctx);
         }
+        if let Some(s) = self.session() {
+            s.refresh_flow(ctx);
+        }
         Next::Continue
+    }
+
+    /// The call's path stayed lost past the reconnect limit: end it (BYE, CANCEL or a final
+    /// response, held for the link if it is still down).
+    pub fn abandon(&mut self, ctx: &mut Ctx) -> Next {
+        match self {
+            ActiveCall::In(c) => c.abandon(ctx),
+            ActiveCall::Out(c) => c.abandon(ctx),
+        }
     }
 
     pub fn on_timeout(&mut self, ctx: &mut Ctx) -> Next {

@@ -112,6 +112,8 @@ pub enum EndReason {
     SessionExpired,
     /// Our reliable 180 was never acknowledged with PRACK (RFC 3262 §3): 500 to the INVITE.
     NoPrack,
+    /// The call's signalling or media path stayed lost for longer than the reconnect limit.
+    ConnectionLost,
 }
 
 impl EndReason {
@@ -176,6 +178,14 @@ pub enum CallEvent {
     },
     /// The far end acknowledged our 200: the dialog is confirmed.
     Connected {
+        call: CallHandle,
+    },
+    /// The call lost its signalling (WebSocket) or media (ICE) path; it is being recovered.
+    Reconnecting {
+        call: CallHandle,
+    },
+    /// Both paths are back after `Reconnecting`.
+    Reconnected {
         call: CallHandle,
     },
     Ended {

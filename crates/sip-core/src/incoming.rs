@@ -250,6 +250,20 @@ impl InboundCall {
         Next::Ended(EndReason::LocalReject)
     }
 
+    /// Ends the call after its path was lost too long (reconnect limit).
+    pub fn abandon(&mut self, ctx: &mut Ctx) -> Next {
+        if let Some(session) = self.session.as_mut() {
+            if !session.is_confirmed() {
+                // No BYE before the ACK (§15); the 2xx retransmissions stop with the call.
+                return Next::Ended(EndReason::ConnectionLost);
+            }
+            session.bye(ctx, "SIP;cause=408;text=\"Connection lost\"");
+            return Next::Ended(EndReason::ConnectionLost);
+        }
+        self.respond(ctx, 480, None);
+        Next::Ended(EndReason::ConnectionLost)
+    }
+
     pub fn on_mic_ready(&mut self, ctx: &mut Ctx) {
         if !matches!(self.state, State::AcquiringMic) {
             ctx.log(Level::Debug, "microphone result ignored: call is past that step");

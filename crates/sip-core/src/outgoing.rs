@@ -242,6 +242,16 @@ impl OutboundCall {
         }
     }
 
+    /// Ends the call after its path was lost too long (reconnect limit).
+    pub fn abandon(&mut self, ctx: &mut Ctx) -> Next {
+        if let Some(session) = self.session.as_mut() {
+            session.bye(ctx, "SIP;cause=408;text=\"Connection lost\"");
+        } else if matches!(self.state, State::Inviting { provisional: true, .. }) {
+            self.send_cancel(ctx);
+        }
+        Next::Ended(EndReason::ConnectionLost)
+    }
+
     pub fn on_timeout(&mut self, ctx: &mut Ctx) -> Next {
         if let Some(session) = self.session.as_mut() {
             return session.on_timeout(ctx);

@@ -6,6 +6,7 @@
 //! server (the 3.0.10 guide tells apps to call DoRegister on every failure).
 
 use crate::auth::{CachedChallenge, Challenge};
+use crate::backoff::Backoff;
 use crate::message::{quote, Address, HeaderAccess, Headers, Method, Request, Response};
 use crate::ua::{Ctx, Event, Level};
 use std::fmt;
@@ -20,8 +21,6 @@ const REFRESH_PERCENT: u64 = 80;
 const REFRESH_MARGIN_MS: u64 = 90_000;
 /// Stale-nonce retries allowed within one attempt, so a broken server cannot loop us.
 const MAX_CHALLENGES_PER_ATTEMPT: u8 = 3;
-const BACKOFF_BASE_MS: u64 = 1_000;
-const BACKOFF_MAX_MS: u64 = 30_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegistrationState {
@@ -120,9 +119,11 @@ pub(crate) struct Registration {
     pending: Option<Pending>,
     credentials: Option<CachedChallenge>,
     refresh_at: Option<u64>,
-    /// No new attempt before this instant (backoff after a failure).
+    /// No new attempt before this instant (backoff after a server's failure response).
     retry_at: Option<u64>,
     failures: u32,
+    /// A REGISTER succeeded since the UA last asked (`take_success`).
+    succeeded: bool,
 }
 
 impl Registration {
@@ -139,6 +140,7 @@ impl Registration {
             refresh_at: None,
             retry_at: None,
             failures: 0,
+            succeeded: false,
         }
     }
 
@@ -230,23 +232,17 @@ impl Registration {
         }
     }
 
-    /// The network came back: the attempt waiting out its backoff goes now (the backoff
-    /// protects the server from our retries, not from a network that is back).
-    pub(crate) fn retry_now(&mut self, ctx: &mut Ctx) {
-        if self.want && self.retry_at.is_some_and(|t| t > ctx.now) {
-            ctx.log(
-                Level::Info,
-                "network back: registering now instead of after the backoff",
-            );
-            self.retry_at = Some(ctx.now);
-            self.on_timeout(ctx);
-        }
-    }
-
+    /// A link is open: register on it, after a transport failure too.
     pub(crate) fn on_link_up(&mut self, ctx: &mut Ctx) {
+        let lost = matches!(&self.state, RegistrationState::Failed(f) if f.is_transient());
+        if self.want && lost && self.retry_at.is_none() {
+            self.set_state(ctx, RegistrationState::Registering);
+        }
         self.try_start(ctx);
     }
 
+    /// The link failed or closed. The binding is reported lost; the UA reconnects with its own
+    /// backoff (backoff.rs) and `on_link_up` registers again.
     pub(crate) fn on_link_down(&mut self, ctx: &mut Ctx, failure: RegistrationFailure) {
         let registered_or_busy = self.pending.is_some()
             || matches!(
@@ -254,11 +250,20 @@ impl Registration {
                 RegistrationState::Registered | RegistrationState::Registering
             );
         if registered_or_busy && (self.want || self.pending.is_some()) {
-            self.fail(ctx, failure);
+            self.pending = None;
+            self.refresh_at = None;
+            let what = if self.want { "; reconnecting" } else { "" };
+            ctx.log(Level::Warn, &format!("registration lost: {failure}{what}"));
+            self.set_state(ctx, RegistrationState::Failed(failure));
         } else if self.state == RegistrationState::Registered {
             self.refresh_at = None;
             self.set_state(ctx, RegistrationState::Unregistered);
         }
+    }
+
+    /// True once after each successful REGISTER: the UA's reconnect backoff starts over.
+    pub(crate) fn take_success(&mut self) -> bool {
+        std::mem::take(&mut self.succeeded)
     }
 
     pub(crate) fn on_timeout(&mut self, ctx: &mut Ctx) {
@@ -346,6 +351,7 @@ impl Registration {
     fn on_success(&mut self, ctx: &mut Ctx, resp: &Response, pending: Pending) {
         self.failures = 0;
         self.retry_at = None;
+        self.succeeded = true;
         if pending.expires == 0 {
             self.set_state(ctx, RegistrationState::Unregistered);
             if self.want {
@@ -438,11 +444,9 @@ impl Registration {
         self.pending = None;
         self.refresh_at = None;
         self.failures = self.failures.saturating_add(1);
-        let exp = BACKOFF_BASE_MS
-            .saturating_mul(1 << self.failures.saturating_sub(1).min(5))
-            .min(BACKOFF_MAX_MS);
-        // Full jitter over the upper half, so tabs that lost the server together do not return together.
-        let delay = retry_after.unwrap_or_else(|| exp / 2 + ctx.rng.below(exp / 2 + 1));
+        // Full jitter (backoff.rs), after the server's Retry-After when it gave one: agents
+        // told the same Retry-After must not all come back in the same second.
+        let delay = retry_after.unwrap_or(0) + ctx.rng.below(Backoff::cap_ms(self.failures) + 1);
         self.retry_at = Some(ctx.now + delay);
         if failure.is_transient() && self.want {
             ctx.log(

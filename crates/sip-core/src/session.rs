@@ -40,6 +40,9 @@ enum Purpose {
     IceRestart,
     /// A session-timer refresh (RFC 4028 §10), by re-INVITE when the far end has no UPDATE.
     Refresh,
+    /// After a reconnect: a target refresh over the new flow, so the edge (and the far end)
+    /// reach us there (RFC 5626 §4.5; the same UPDATE-or-re-INVITE choice as `Refresh`).
+    FlowRefresh,
 }
 
 #[derive(Debug)]
@@ -277,6 +280,19 @@ impl Session {
         Ok(())
     }
 
+    /// The link came back: refresh the dialog's target over the new flow, unless an exchange
+    /// in progress does it anyway (every re-INVITE and UPDATE carries our Contact).
+    pub fn refresh_flow(&mut self, ctx: &mut Ctx) {
+        if !self.is_confirmed() || self.negotiating() {
+            return;
+        }
+        ctx.log(
+            Level::Info,
+            "link back: refreshing the call's target over the new connection",
+        );
+        self.start_offer(ctx, Purpose::FlowRefresh);
+    }
+
     /// SIP INFO with `application/dtmf-relay` (what 3.0.10 always sends).
     pub fn send_info_dtmf(&mut self, ctx: &mut Ctx, digit: char) -> Result<(), CallError> {
         let digit = digit.to_ascii_uppercase();
@@ -478,5 +494,6 @@ fn purpose_word(p: Purpose) -> &'static str {
         Purpose::Hold(false) => "unhold",
         Purpose::IceRestart => "ICE restart",
         Purpose::Refresh => "session refresh",
+        Purpose::FlowRefresh => "target refresh after reconnecting",
     }
 }

@@ -6,13 +6,16 @@
 use crate::account::Account;
 use crate::active::ActiveCall as Call;
 use crate::aftermath::Aftermath;
+use crate::backoff::Backoff;
 use crate::call::{CallError, CallEvent, CallHandle, MediaCommand, MediaFailure, Next};
 use crate::extensions::{self, SUPPORTED_DIALOG};
+use crate::held::Held;
 use crate::incoming::InboundCall;
 use crate::keepalive::{self, KeepAlive, KeepAliveAction};
 use crate::limits::{elide, MAX_MESSAGE_BYTES, MAX_TRACE_BYTES, OVERSIZED_PREFIX_BYTES};
 use crate::message::{parse, HeaderAccess, Message, Method, Request, Response};
 use crate::outgoing::{target_uri, OutboundCall};
+use crate::path::{self, CallPath};
 use crate::redact::redact_sip;
 use crate::registration::{Registration, RegistrationEvent, RegistrationFailure, RegistrationState};
 use crate::reply::response_for;
@@ -95,6 +98,8 @@ pub(crate) struct Local {
     /// Our Contact's `transport` parameter: "wss" on a wss:// link (what exotelsdk.js has sent
     /// Exotel since 3.0.6), "ws" otherwise; `set_contact_transport` chooses RFC 7118's "ws".
     pub contact_transport: &'static str,
+    /// RFC 5626 outbound (`set_outbound`): `reg-id` on the REGISTER Contact, `ob` on dialogs'.
+    pub outbound: bool,
 }
 
 impl Local {
@@ -102,10 +107,12 @@ impl Local {
         format!("<urn:uuid:{}>", self.instance)
     }
 
-    /// Contact for dialogs (180/200 to an INVITE).
+    /// Contact for dialogs (INVITE, 18x/2xx, re-INVITE, UPDATE). With outbound, `ob` asks the
+    /// edge to reach us over the flow we registered on (RFC 5626 §5.4).
     pub fn contact_uri(&self) -> String {
+        let ob = if self.outbound { ";ob" } else { "" };
         format!(
-            "<sip:{}@{};transport={}>",
+            "<sip:{}@{};transport={}{ob}>",
             self.contact_user, self.via_host, self.contact_transport
         )
     }
@@ -118,9 +125,11 @@ impl Local {
         )
     }
 
+    /// Contact for REGISTER: with outbound, `reg-id` names the flow (RFC 5626 §4.2).
     pub fn contact(&self) -> String {
+        let reg_id = if self.outbound { ";reg-id=1" } else { "" };
         format!(
-            "<sip:{}@{};transport={}>;+sip.instance=\"{}\"",
+            "<sip:{}@{};transport={}>;+sip.instance=\"{}\"{reg_id}",
             self.contact_user,
             self.via_host,
             self.contact_transport,
@@ -140,6 +149,7 @@ macro_rules! ctx {
             out: &mut $ua.out,
             account: &$ua.account,
             local: &$ua.local,
+            held: &mut $ua.held,
         }
     };
 }
@@ -152,6 +162,8 @@ pub(crate) struct Ctx<'a> {
     pub account: &'a Account,
     pub local: &'a Local,
     pub link_up: bool,
+    /// Frames sent while the link is down wait here for the next one.
+    pub held: &'a mut Held,
 }
 
 impl Ctx<'_> {
@@ -172,8 +184,26 @@ impl Ctx<'_> {
         self.local.via(self.account, &branch)
     }
 
+    /// Sends a frame, or holds it for the next link while this one is down (held.rs).
     pub fn send(&mut self, text: &str) {
-        queue_send(self.out, text);
+        if self.link_up {
+            queue_send(self.out, text);
+            return;
+        }
+        let dropped = self.held.push(self.now, text);
+        self.log(
+            Level::Debug,
+            &format!(
+                "held until the link is back:\n{}",
+                elide(&redact_sip(text), MAX_TRACE_BYTES)
+            ),
+        );
+        if dropped > 0 {
+            self.log(
+                Level::Warn,
+                &format!("{dropped} held frame(s) dropped: too many while the link is down"),
+            );
+        }
     }
 }
 
@@ -211,14 +241,32 @@ pub struct UserAgent {
     last_ice_restart: Option<u64>,
     /// Ended calls, for the stragglers of their dialogs (aftermath.rs); a few, briefly.
     aftermath: Vec<Aftermath>,
+    /// Frames produced while the link is down, sent first on the next one.
+    held: Held,
+    /// Pacing of reconnects after the link failed (backoff.rs).
+    reconnect: Backoff,
+    /// Whether the current call can reach the far end (path.rs).
+    path: Option<CallPath>,
+    reconnect_limit_ms: u64,
 }
 
 /// Ended calls remembered at once; the oldest is forgotten first.
 const MAX_AFTERMATH: usize = 8;
 
 impl UserAgent {
+    /// A user agent whose identifiers come from a generator keyed by `seed` alone: for tests
+    /// and reproducible traces. The driver keys it with 32 random bytes ([`UserAgent::with_key`]).
     pub fn new(account: Account, seed: u64) -> Self {
-        let mut rng = Rng::new(seed);
+        Self::with_rng(account, Rng::new(seed))
+    }
+
+    /// A user agent keyed with 32 random bytes (the driver's `crypto.getRandomValues`), so its
+    /// Call-IDs, tags, branches and cnonces cannot be predicted from earlier ones.
+    pub fn with_key(account: Account, key: [u8; 32]) -> Self {
+        Self::with_rng(account, Rng::from_key(key))
+    }
+
+    fn with_rng(account: Account, mut rng: Rng) -> Self {
         let local = Local {
             contact_user: rng.token(8),
             via_host: format!("192.0.2.{}", 1 + rng.below(254)),
@@ -226,6 +274,7 @@ impl UserAgent {
             instance: rng.uuid(),
             user_agent: USER_AGENT,
             contact_transport: if account.via_transport() == "WSS" { "wss" } else { "ws" },
+            outbound: false,
         };
         let registration = Registration::new(rng.token(20), rng.token(10));
         let to_tag = rng.token(10);
@@ -242,6 +291,10 @@ impl UserAgent {
             keepalive: KeepAlive::new(keepalive::DEFAULT_INTERVAL_MS),
             last_ice_restart: None,
             aftermath: Vec::new(),
+            held: Held::default(),
+            reconnect: Backoff::default(),
+            path: None,
+            reconnect_limit_ms: path::DEFAULT_LIMIT_MS,
         }
     }
 
@@ -277,18 +330,41 @@ impl UserAgent {
     pub fn poll_timeout(&self) -> Option<u64> {
         let link = match self.link {
             Link::Connecting { deadline } => Some(deadline),
+            Link::Down if self.needs_link() => self.reconnect.waiting_until(),
             _ => None,
         };
         let call = self.call.as_ref().and_then(Call::poll_timeout);
+        let path = self.path.as_ref().and_then(|p| p.deadline(self.reconnect_limit_ms));
         [
             link,
             self.registration.poll_timeout(),
             call,
+            path,
             self.keepalive.poll_timeout(),
+            self.held.expires_at(),
         ]
         .into_iter()
         .flatten()
         .min()
+    }
+
+    /// Something needs the link: the registration, a call, or frames held for it.
+    fn needs_link(&self) -> bool {
+        self.registration.needs_link() || self.call.is_some() || !self.held.is_empty()
+    }
+
+    /// RFC 5626 outbound (ours; 3.0.10 sent no `reg-id`): the REGISTER Contact names its flow
+    /// (`reg-id=1` beside `+sip.instance`) and dialog Contacts carry `ob`, so an edge that
+    /// supports outbound routes requests for us to the newest flow at once. Off by default.
+    /// Takes effect from the next request; call it before registering.
+    pub fn set_outbound(&mut self, on: bool) {
+        self.local.outbound = on;
+    }
+
+    /// How long a call may stay without a signalling or media path before it ends with
+    /// `ConnectionLost` (default 30 s; 0 ends it at once).
+    pub fn set_reconnect_limit(&mut self, ms: u64) {
+        self.reconnect_limit_ms = ms.min(crate::held::LIFETIME_MS);
     }
 
     pub fn register(&mut self, now: u64) {
@@ -335,8 +411,17 @@ impl UserAgent {
                     self.keepalive_action(now, action);
                 }
             }
-            // with_registration opens the link once the registration wants it again.
-            Link::Down => self.with_registration(now, |r, ctx| r.retry_now(ctx)),
+            // The backoff protects the server from our retries, not from a network that is
+            // back: the wait is cut short, once per run of failures.
+            Link::Down => {
+                if self.reconnect.cut_short(now) {
+                    self.log(
+                        Level::Info,
+                        "network back: reconnecting now instead of after the backoff",
+                    );
+                    self.sync_link(now);
+                }
+            }
             Link::Connecting { .. } => {}
         }
     }
@@ -372,6 +457,30 @@ impl UserAgent {
         }
         self.with_registration(now, |r, ctx| r.on_timeout(ctx));
         self.with_call(now, None, |c, ctx| Ok(c.on_timeout(ctx))).ok();
+        let limit = self.reconnect_limit_ms;
+        if self
+            .path
+            .as_ref()
+            .and_then(|p| p.deadline(limit))
+            .is_some_and(|d| d <= now)
+        {
+            self.log(
+                Level::Warn,
+                &format!(
+                    "the call had no signalling or media path for {} s; ending it",
+                    limit / 1000
+                ),
+            );
+            self.with_call(now, None, |c, ctx| Ok(c.abandon(ctx))).ok();
+        }
+        let expired = self.held.expire(now);
+        if expired > 0 {
+            self.log(
+                Level::Warn,
+                &format!("{expired} held frame(s) dropped: no link for 5 minutes"),
+            );
+        }
+        self.sync_link(now);
     }
 
     /// Answers the ringing call: asks for the microphone, then the SDP answer, then sends 200.
@@ -412,6 +521,7 @@ impl UserAgent {
         self.next_call = self.next_call.wrapping_add(1).max(1);
         let mut ctx = ctx!(self, now);
         self.call = Some(Call::Out(OutboundCall::start(&mut ctx, handle, uri)));
+        self.path = Some(CallPath::new(handle));
         self.sync_link(now);
         Ok(handle)
     }
@@ -439,6 +549,17 @@ impl UserAgent {
             kind: kind.to_string(),
             state: state.to_string(),
         }));
+        if kind == "ice_connection" {
+            let ok = match state {
+                "connected" | "completed" => Some(true),
+                "disconnected" | "failed" => Some(false),
+                _ => None,
+            };
+            let event = ok.and_then(|ok| self.path.as_mut().and_then(|p| p.media(ok, now)));
+            if let Some(e) = event {
+                self.out.push_back(Output::Event(Event::Call(e)));
+            }
+        }
         // ICE gave up on every candidate pair (a network change, a NAT rebinding): try a
         // restart, at most one per ICE_RESTART_GAP_MS so a path that stays broken is not hammered.
         if kind == "ice_connection" && state == "failed" {
@@ -488,6 +609,7 @@ impl UserAgent {
             let handle = call.handle();
             let aftermath = call.aftermath(now);
             self.call = None;
+            self.path = None;
             self.remember(now, aftermath);
             self.out.push_back(Output::Media(MediaCommand::Close { call: handle }));
             self.out
@@ -502,9 +624,28 @@ impl UserAgent {
             return;
         }
         self.set_link(Link::Up);
+        self.reconnect.connected(now);
         self.keepalive.on_link_up(now, &mut self.rng);
+        // What a call produced during the outage goes first (a hangup's BYE above all), then
+        // the REGISTER, then the call refreshes its dialog's target over the new flow.
+        let (held, expired) = self.held.take(now);
+        if !held.is_empty() || expired > 0 {
+            self.log(
+                Level::Info,
+                &format!(
+                    "link back: sending {} frame(s) held while it was down ({expired} expired)",
+                    held.len()
+                ),
+            );
+        }
+        for frame in &held {
+            queue_send(&mut self.out, frame);
+        }
         self.with_registration(now, |r, ctx| r.on_link_up(ctx));
         let _ = self.with_call(now, None, |c, ctx| Ok(c.on_link_up(ctx)));
+        if let Some(e) = self.path.as_mut().and_then(|p| p.signalling(true, now)) {
+            self.out.push_back(Output::Event(Event::Call(e)));
+        }
     }
 
     /// The WebSocket closed or failed (browsers report errors as a close that follows).
@@ -656,7 +797,10 @@ impl UserAgent {
                 self.next_call = self.next_call.wrapping_add(1).max(1);
                 let mut ctx = ctx!(self, now);
                 match InboundCall::accept_invite(&mut ctx, handle, req) {
-                    Ok(call) => self.call = Some(Call::In(call)),
+                    Ok(call) => {
+                        self.call = Some(Call::In(call));
+                        self.path = Some(CallPath::new(handle));
+                    }
                     Err(refused) => self.remember(now, *refused),
                 }
             }
@@ -786,7 +930,15 @@ impl UserAgent {
 
     fn link_lost(&mut self, now: u64, failure: RegistrationFailure) {
         self.set_link(Link::Down);
+        let delay = self.reconnect.failed(now, &mut self.rng);
+        if let Some(e) = self.path.as_mut().and_then(|p| p.signalling(false, now)) {
+            self.out.push_back(Output::Event(Event::Call(e)));
+        }
         self.with_registration(now, |r, ctx| r.on_link_down(ctx, failure));
+        if self.needs_link() {
+            self.log(Level::Info, &format!("reconnecting in {delay} ms"));
+        }
+        self.sync_link(now);
     }
 
     fn set_link(&mut self, link: Link) {
@@ -804,8 +956,10 @@ impl UserAgent {
     /// Opens the link when the registration wants it and closes it when nothing needs it:
     /// the link's lifetime is derived, never tracked separately.
     fn sync_link(&mut self, now: u64) {
+        let wanted = self.registration.wants_link(now) || self.call.is_some() || !self.held.is_empty();
         match self.link {
-            Link::Down if self.registration.wants_link(now) || self.call.is_some() => {
+            Link::Down if wanted && self.reconnect.ready(now) => {
+                self.reconnect.attempt();
                 self.out.push_back(Output::Connect {
                     url: self.account.ws_url.clone(),
                 });
@@ -814,7 +968,7 @@ impl UserAgent {
                 });
             }
             // A call keeps the link even after UnRegister: its BYE must still go out.
-            Link::Up | Link::Connecting { .. } if !self.registration.needs_link() && self.call.is_none() => {
+            Link::Up | Link::Connecting { .. } if !self.needs_link() => {
                 self.out.push_back(Output::Close);
                 self.set_link(Link::Down);
             }
@@ -825,6 +979,9 @@ impl UserAgent {
     fn with_registration(&mut self, now: u64, f: impl FnOnce(&mut Registration, &mut Ctx)) {
         let mut ctx = ctx!(self, now);
         f(&mut self.registration, &mut ctx);
+        if self.registration.take_success() {
+            self.reconnect.succeeded(); // the reconnect backoff starts over only now
+        }
         self.sync_link(now);
     }
 

@@ -442,8 +442,12 @@ fn retry_after_on_a_503_is_honoured() {
     let sent = h.seen.requests.len();
     h.advance(119_999);
     assert_eq!(h.seen.requests.len(), sent, "not before the server said");
-    h.advance(1);
-    assert_eq!(h.seen.requests.len(), sent + 1);
+    h.advance(501);
+    assert_eq!(
+        h.seen.requests.len(),
+        sent + 1,
+        "then within a jitter of the first backoff step, so agents told the same do not return together"
+    );
     // Without Retry-After, our own backoff (0.5-1 s for a first failure).
     let mut h = Harness::new();
     h.register();

@@ -241,6 +241,10 @@ fn user_agent_answers_torture_messages_as_rfc_4475_expects() {
             ws_url: "ws://127.0.0.1:5066/ws".into(),
         };
         let mut ua = UserAgent::new(account, 1);
+        // Frames arrive over an open link (the UA holds what it sends while none is up).
+        ua.register(0);
+        ua.handle_transport_open(0);
+        while ua.poll_output().is_some() {}
         // A WebSocket text frame is UTF-8: mpart01's binary part cannot arrive as one as is.
         ua.handle_text(0, &String::from_utf8_lossy(&data(name)));
         let mut statuses = Vec::new();

@@ -15,7 +15,7 @@ impl Session {
     // ---- Our offers -----------------------------------------------------------------------
 
     pub(super) fn start_offer(&mut self, ctx: &mut Ctx, purpose: Purpose) {
-        if purpose == Purpose::Refresh && self.peer_allows_update {
+        if matches!(purpose, Purpose::Refresh | Purpose::FlowRefresh) && self.peer_allows_update {
             // RFC 4028 §10 prefers UPDATE: no offer, no media work.
             self.send_offer(ctx, purpose, None);
             return;
@@ -188,7 +188,12 @@ impl Session {
             self.dialog.refresh_target(resp);
             self.timer.restart(ctx.now, timer::as_uac(&resp.headers));
             if !is_invite {
-                ctx.log(Level::Debug, "session refreshed (UPDATE)");
+                let what = if purpose == Purpose::FlowRefresh {
+                    "the far end reaches the call over the new connection (UPDATE)"
+                } else {
+                    "session refreshed (UPDATE)"
+                };
+                ctx.log(Level::Debug, what);
                 return Next::Continue;
             }
             let answer = body::sdp(&resp.headers, &resp.body).ok().flatten();
@@ -214,6 +219,7 @@ impl Session {
                 }
                 Purpose::IceRestart => ctx.log(Level::Info, "ICE restart answered; media continues on the new path"),
                 Purpose::Refresh => ctx.log(Level::Debug, "session refreshed (re-INVITE)"),
+                Purpose::FlowRefresh => ctx.log(Level::Info, "the far end reaches the call over the new connection"),
             }
             return Next::Continue;
         }

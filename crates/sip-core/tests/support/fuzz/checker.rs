@@ -276,13 +276,12 @@ impl Checker {
             seen: HashSet::new(),
             violations: Vec::new(),
             unparsable_input: false,
-            check_sent_while_closed: false,
+            check_sent_while_closed: true,
         }
     }
 
-    /// Also check that nothing is sent while the transport is not open. Frames produced while
-    /// the link is down are lost by the driver today (the review's P1-1); issue 11 adds the
-    /// queue that holds them for the new flow, and turns this on for the runs.
+    /// Also check that nothing is sent while the transport is not open (the driver would lose
+    /// it: the UA holds such frames for the next link, held.rs). On by default.
     pub fn checking_sent_while_closed(mut self) -> Checker {
         self.check_sent_while_closed = true;
         self

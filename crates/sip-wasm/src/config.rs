@@ -82,6 +82,23 @@ pub fn media_settings_from_js(obj: &JsValue) -> MediaSettings {
     }
 }
 
+/// `reconnectTimeout` (ours): seconds a call may stay without a signalling or media path
+/// before it ends; absent or not a finite number ≥ 0 keeps the core's default (30 s).
+pub fn reconnect_limit_ms_from_js(obj: &JsValue) -> Option<u64> {
+    let v = Reflect::get(obj, &JsValue::from_str("reconnectTimeout"))
+        .ok()?
+        .as_f64()?;
+    (v.is_finite() && v >= 0.0).then_some((v * 1000.0) as u64)
+}
+
+/// `outbound` (ours): RFC 5626 outbound (`reg-id`, `ob`); off unless `true`.
+pub fn outbound_from_js(obj: &JsValue) -> bool {
+    Reflect::get(obj, &JsValue::from_str("outbound"))
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
 /// `keepAliveInterval` (ours): the upper bound of the keep-alive ping interval in seconds, 0
 /// for none; absent or not a finite number ≥ 0 keeps the core's default (30 s).
 pub fn keepalive_ms_from_js(obj: &JsValue) -> Option<u64> {

@@ -55,6 +55,7 @@ fn end_reason(r: &EndReason) -> (&'static str, JsValue) {
         EndReason::Timeout => ("timeout", JsValue::NULL),
         EndReason::SessionExpired => ("session_expired", JsValue::NULL),
         EndReason::NoPrack => ("no_prack", JsValue::NULL),
+        EndReason::ConnectionLost => ("connection_lost", JsValue::NULL),
     }
 }
 
@@ -100,6 +101,8 @@ fn call_event_to_js(e: &CallEvent) -> JsValue {
         CallEvent::RemoteHold { call, held } => hold_event("remote_hold", *call, *held),
         CallEvent::Accepted { call } => simple("accepted", *call),
         CallEvent::Connected { call } => simple("connected", *call),
+        CallEvent::Reconnecting { call } => simple("reconnecting", *call),
+        CallEvent::Reconnected { call } => simple("reconnected", *call),
         CallEvent::Ended { call, reason } => {
             let (code, detail) = end_reason(reason);
             obj(&[

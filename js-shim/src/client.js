@@ -65,6 +65,11 @@ function normaliseAccount(info) {
     // Ours: how sendDTMF sends, 'info' (SIP INFO application/dtmf-relay, as 3.0.10; the
     // default) or 'rfc4733' (RTP, SIP INFO if the far end lacks telephone-event).
     dtmfMode: str(info.dtmfMode).toLowerCase() || 'info',
+    // Ours: seconds a call may stay without a signalling or media path before it ends
+    // (default 30, as Twilio). Checked in initWebrtc.
+    reconnectTimeout: info.reconnectTimeout === undefined || info.reconnectTimeout === null ? undefined : Number(info.reconnectTimeout),
+    // Ours: RFC 5626 outbound (reg-id, ob) for edges that support it; off as in 3.0.10.
+    outbound: info.outbound === true,
   };
 }
 
@@ -79,6 +84,8 @@ function validate(info, registerCb) {
   if (info.contactHost !== undefined && !CONTACT_HOSTS.includes(info.contactHost)) return "sipAccountInfo.contactHost must be 'testnet' or 'invalid'";
   const ka = info.keepAliveInterval;
   if (ka !== undefined && !(Number.isFinite(ka) && ka >= 0)) return 'sipAccountInfo.keepAliveInterval must be a number of seconds >= 0 (0 turns keep-alive off)';
+  const rt = info.reconnectTimeout;
+  if (rt !== undefined && !(Number.isFinite(rt) && rt >= 0)) return 'sipAccountInfo.reconnectTimeout must be a number of seconds >= 0';
   return null;
 }
 
@@ -140,6 +147,11 @@ export class ExotelWebClient {
     this._dtmfMode = DTMF_MODES.includes(account.dtmfMode) ? account.dtmfMode : 'info';
     if (this._dtmfMode !== account.dtmfMode) {
       logger.warn(`initWebrtc: sipAccountInfo.dtmfMode '${account.dtmfMode}' is neither 'info' nor 'rfc4733'; using 'info'`);
+    }
+    const ka = account.keepAliveInterval;
+    if (ka > 3600 || (ka > 0 && ka < 5)) {
+      // The core brings it within [5 s, 1 h]: a few ms would flood the edge with pings.
+      logger.warn(`initWebrtc: sipAccountInfo.keepAliveInterval ${ka} s is outside 5..3600 s; using ${ka < 5 ? 5 : 3600} s`);
     }
 
     // Re-init with the same account keeps the running core: no second socket, no repeated
@@ -430,6 +442,15 @@ export class ExotelWebClient {
         break;
       case 'accepted':
         this._session('accepted');
+        break;
+      case 'reconnecting':
+        // Ours (as Twilio's Voice SDK): the call lost its WebSocket or its ICE path.
+        logger.warn(`call ${e.call}: connection lost; reconnecting`);
+        this._session('reconnecting');
+        break;
+      case 'reconnected':
+        logger.info(`call ${e.call}: reconnected`);
+        this._session('reconnected');
         break;
       case 'connected':
         setRingback(this, false);

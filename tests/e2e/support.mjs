@@ -357,15 +357,16 @@ export function mergeFeatureSwitches(args) {
 /**
  * Chromium via playwright-core, fresh user-data-dir. Returns the persistent BrowserContext.
  * `fakeAudioFile`: a WAV the fake microphone plays in a loop (--use-file-for-fake-audio-capture;
- * one per browser process, see toneWav()).
+ * one per browser process, see toneWav()). `executablePath`: another launcher (e.g. one that runs
+ * Chromium inside a network namespace, tests/net/netns.mjs).
  */
-export async function launchChromium(stack, { args = [], fakeAudioFile } = {}) {
+export async function launchChromium(stack, { args = [], fakeAudioFile, executablePath } = {}) {
   const { chromium } = requireTool('playwright-core');
   const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-chromium-'));
   stack?.defer('chromium profile', () => fs.rmSync(udd, { recursive: true, force: true }));
   const extra = fakeAudioFile ? [`--use-file-for-fake-audio-capture=${fakeAudioFile}`] : [];
   const ctx = await chromium.launchPersistentContext(udd, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    executablePath: executablePath || process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: mergeFeatureSwitches([...CHROMIUM_ARGS, ...extra, ...args]),
     timeout: 60000,

@@ -11,12 +11,18 @@
 //       page and far end in it): makeCall('1002') → far end 'newRTCSession', Hold() → re-INVITE
 //       handed to the WebSocket, Hold() → 'holdunhold_success', Mute() → far end's inbound
 //       audioLevel < 0.005
-// Env: BENCH_RUNS (default 7), BENCH_CALL_RUNS (default 5).
+//   (f) a shift in one tab: 200 calls in one page, JS heap + wasm memory after each (tests/bench/soak.mjs)
+//   (g) recovery once the network is back: signalling after a refused outage, audio after a path
+//       change in a network namespace (tests/bench/recovery.mjs)
+// Env: BENCH_RUNS (default 7), BENCH_CALL_RUNS (default 5), BENCH_SOAK_CALLS (default 200),
+// BENCH_RECOVERY_RUNS (default 3).
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as S from '../e2e/support.mjs';
 import { bundleFarEnd, openFarEnd } from '../e2e/farend/driver.mjs';
+import { soak, printSoak } from './soak.mjs';
+import { recovery, printRecovery } from './recovery.mjs';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS || 7));
 const USER = 1001;
@@ -596,6 +602,8 @@ async function main() {
 
     printCallTimings(await callTimings(ctx, http, kam), version);
     printControlTimings(await controlTimings(stack, http, kam));
+    printSoak(await soak(stack, http, kam));
+    printRecovery(await recovery(stack, http, kam));
   } finally {
     await stack.close();
   }

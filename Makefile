@@ -1,7 +1,6 @@
 # The commands everyone uses. Each installs what it needs first (scripts/setup.sh, idempotent).
 SHELL := /bin/bash
 export PATH := $(CURDIR)/tools/node/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
-WASM_PACK := wasm-pack
 KAMAILIO_PORT ?= 5066
 DEMO_PORT ?= 8080
 
@@ -10,9 +9,8 @@ DEMO_PORT ?= 8080
 setup:
 	@bash scripts/setup.sh
 
-build/pkg/exotel_voice_bg.wasm: setup $(shell find crates -name '*.rs' -o -name Cargo.toml) Cargo.lock .cargo/config.toml
-	$(WASM_PACK) build crates/sip-wasm --mode no-install --release --target web --out-dir ../../build/pkg
-	@rm -f build/pkg/.gitignore build/pkg/package.json
+build/pkg/exotel_voice_bg.wasm: setup $(shell find crates -name '*.rs' -o -name Cargo.toml) Cargo.lock .cargo/config.toml scripts/build-wasm.sh
+	bash scripts/build-wasm.sh build/pkg
 
 dist: build/pkg/exotel_voice_bg.wasm
 	node js-shim/build.mjs

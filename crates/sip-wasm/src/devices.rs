@@ -3,7 +3,7 @@
 //! through `setSinkId` on the call's audio element.
 
 use crate::media::{self, MediaSettings};
-use crate::{note, open_call, Handle};
+use crate::{keep, note, open_call, Handle};
 use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -34,7 +34,9 @@ pub async fn switch_input(rc: &Handle, device_id: String) -> Result<bool, String
         };
         (inner.settings.noise_suppression.get(), call)
     };
-    let stream = media::settle(media::request_mic(noise_suppression, device.as_deref())?).await?;
+    let request = media::request_mic(noise_suppression, device.as_deref())?;
+    keep(rc, &request, &JsValue::UNDEFINED);
+    let stream = media::settle(request).await?;
     let stream: web_sys::MediaStream = stream.unchecked_into();
     let live = replace_mic(rc, call, &stream).await;
     match live {

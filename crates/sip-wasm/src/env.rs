@@ -27,16 +27,21 @@ impl Clock {
     }
 }
 
-/// 64 random bits from `crypto.getRandomValues`, mixed with the clock if crypto is missing.
-pub fn random_seed() -> u64 {
-    let mut bytes = [0u8; 8];
+/// 32 bytes from `crypto.getRandomValues`: the key of the core's identifier generator.
+/// Without Web Crypto (no browser ships without it; some test runtimes do) the clock and
+/// `Math.random` fill in, which is no better than the old 64-bit seed.
+pub fn random_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
     let crypto: Option<web_sys::Crypto> = global_field("crypto").and_then(|c| c.dyn_into().ok());
-    let filled = crypto.is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
-    if !filled {
-        let mix = (js_sys::Math::random() * u64::MAX as f64) as u64 ^ (js_sys::Date::now() as u64);
-        bytes = mix.to_le_bytes();
+    if crypto.is_some_and(|c| c.get_random_values_with_u8_array(&mut key).is_ok()) {
+        return key;
     }
-    u64::from_le_bytes(bytes)
+    let now = js_sys::Date::now() as u64;
+    for (i, chunk) in key.chunks_exact_mut(8).enumerate() {
+        let mix = (js_sys::Math::random() * u64::MAX as f64) as u64 ^ now.rotate_left(i as u32 * 16);
+        chunk.copy_from_slice(&mix.to_le_bytes());
+    }
+    key
 }
 
 /// Whether the page was served over https (3.0.10 picks the default WebSocket port from it).

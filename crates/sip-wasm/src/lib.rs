@@ -47,6 +47,8 @@ struct Inner {
     media: Vec<CallMedia>,
     settings: Rc<MediaSettings>,
     disposed: bool,
+    /// Set by `__testTrap`: the next input traps inside the core's borrow.
+    trap_armed: bool,
 }
 
 /// Events waiting for JS, delivered by whichever `feed` is outermost on the stack.
@@ -54,7 +56,14 @@ struct Outbox {
     queue: RefCell<VecDeque<JsValue>>,
     delivering: Cell<bool>,
     on_event: js_sys::Function,
+    /// The shim's `keep(a, b)`: told of every socket, peer connection (with its audio element)
+    /// and microphone request as it is made, so it can release them without this module if
+    /// the module traps (the shim's recovery.js).
+    keeper: RefCell<Option<js_sys::Function>>,
 }
+
+/// The key `__testTrap` wants: no app passes it by accident.
+const TEST_TRAP_KEY: &str = "exotel-voice: trap for a test";
 
 struct Shared {
     core: RefCell<Inner>,
@@ -81,7 +90,7 @@ impl Client {
         let contact_transport = config::field(&account, "contactTransport");
         let contact_host = config::contact_host_from_js(&account);
         let account = config::account_from_js(&account, env::page_is_https()).map_err(|e| JsError::new(&e))?;
-        let mut ua = UserAgent::new(account, env::random_seed());
+        let mut ua = UserAgent::with_key(account, env::random_key());
         if let Some(ms) = keepalive_ms {
             ua.set_keepalive_interval(0, ms);
         }
@@ -99,11 +108,13 @@ impl Client {
             media: Vec::new(),
             settings,
             disposed: false,
+            trap_armed: false,
         };
         let outbox = Outbox {
             queue: RefCell::default(),
             delivering: Cell::new(false),
             on_event,
+            keeper: RefCell::default(),
         };
         Ok(Client {
             inner: Rc::new(Shared {
@@ -304,6 +315,26 @@ impl Client {
         .into()
     }
 
+    /// `keep(a, b)` is called with every browser object that must not outlive a trapped module:
+    /// a WebSocket, an RTCPeerConnection with its audio element, a getUserMedia promise.
+    #[wasm_bindgen(js_name = onResource)]
+    pub fn on_resource(&self, keep: js_sys::Function) {
+        *self.inner.outbox.keeper.borrow_mut() = Some(keep);
+    }
+
+    /// Tests only (the key is `TEST_TRAP_KEY`): the next input traps inside the core's borrow,
+    /// as an allocation failure would. That input may come from the browser (a frame, a timer,
+    /// a media step) or from the shim (an API call).
+    #[wasm_bindgen(js_name = __testTrap)]
+    pub fn test_trap(&self, key: &str) {
+        if key != TEST_TRAP_KEY {
+            return;
+        }
+        if let Ok(mut i) = self.inner.core.try_borrow_mut() {
+            i.trap_armed = true;
+        }
+    }
+
     /// Closes the socket and cancels the timer without signalling (page teardown). Use
     /// `unregister` first to remove the binding.
     pub fn dispose(&self) {
@@ -354,6 +385,9 @@ fn feed_dyn(rc: &Handle, note: Option<JsValue>, input: &mut dyn FnMut(&mut UserA
         if inner.disposed {
             return;
         }
+        if inner.trap_armed {
+            std::process::abort();
+        }
         let now = inner.clock.now_ms();
         input(&mut inner.ua, now);
         let events = execute(&mut inner, rc, now);
@@ -391,7 +425,10 @@ fn execute(inner: &mut Inner, rc: &Handle, now: u64) -> Vec<JsValue> {
                 Output::Connect { url } => {
                     let weak = Rc::downgrade(rc);
                     match Socket::open(&url, move |input| on_socket(&weak, input)) {
-                        Ok(s) => inner.socket = Some(s),
+                        Ok(s) => {
+                            keep(rc, s.raw(), &JsValue::UNDEFINED);
+                            inner.socket = Some(s);
+                        }
                         Err(e) => {
                             out.push(events::log_to_js(sip_core::Level::Error, &e));
                             connect_failed = true;
@@ -434,6 +471,9 @@ fn run_media(inner: &mut Inner, rc: &Handle, cmd: MediaCommand) {
             // `exact`: Chromium ignores a preferred-only deviceId. A chosen microphone that
             // cannot be opened (unplugged since) falls back to the default: the call goes on.
             let request = media::request_mic(ns, device.as_deref());
+            if let Ok(p) = &request {
+                keep(rc, p, &JsValue::UNDEFINED);
+            }
             wasm_bindgen_futures::spawn_local(async move {
                 let mut result = match request {
                     Ok(p) => media::settle(p).await,
@@ -445,7 +485,12 @@ fn run_media(inner: &mut Inner, rc: &Handle, cmd: MediaCommand) {
                         note(&rc, sip_core::Level::Warn, &why);
                     }
                     result = match media::request_mic(ns, None) {
-                        Ok(p) => media::settle(p).await,
+                        Ok(p) => {
+                            if let Some(rc) = weak.upgrade() {
+                                keep(&rc, &p, &JsValue::UNDEFINED);
+                            }
+                            media::settle(p).await
+                        }
                         Err(e) => Err(e),
                     };
                 }
@@ -571,7 +616,9 @@ fn open_peer(rc: &Handle, call: u32, settings: &MediaSettings) -> Option<Result<
     let peer = with_media(rc, call, |m| {
         m.create_peer(settings, report).map(|pc| (pc, m.last_candidate_at()))
     });
-    if let Some(Ok(_)) = &peer {
+    if let Some(Ok((pc, _))) = &peer {
+        let audio = with_media(rc, call, |m| m.audio()).flatten();
+        keep(rc, pc, &audio.map_or(JsValue::UNDEFINED, JsValue::from));
         devices::route_new_call_audio(rc, call, settings);
     }
     if let Some(Ok((pc, _))) = &peer {
@@ -607,6 +654,13 @@ async fn send_preferred_codec(rc: &Handle, pc: &web_sys::RtcPeerConnection, sett
     match media::pin_send_codec(pc, &mime).await {
         Ok(line) => note(rc, sip_core::Level::Debug, &line),
         Err(why) => note(rc, sip_core::Level::Info, &why),
+    }
+}
+
+/// Tells the shim of browser objects to release if this module traps (`Client::on_resource`).
+fn keep(rc: &Handle, a: &JsValue, b: &JsValue) {
+    if let Some(f) = rc.outbox.keeper.borrow().as_ref() {
+        let _ = f.call2(&JsValue::NULL, a, b);
     }
 }
 

@@ -56,6 +56,11 @@ impl Socket {
         })
     }
 
+    /// The browser's socket, for the shim's release after a trap (`keep`).
+    pub fn raw(&self) -> &WebSocket {
+        &self.ws
+    }
+
     pub fn send(&self, text: &str) -> Result<(), String> {
         self.ws.send_with_str(text).map_err(|e| describe(&e))
     }

@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/tools/node/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 KAMAILIO_PORT ?= 5066
 DEMO_PORT ?= 8080
 
-.PHONY: setup dist test test-core test-wasm test-e2e lint bench fuzz demo clean
+.PHONY: setup dist dist-debug test test-core test-wasm test-e2e test-packaging lint bench fuzz demo clean
 
 setup:
 	@bash scripts/setup.sh
@@ -14,6 +14,12 @@ build/pkg/exotel_voice_bg.wasm: setup $(shell find crates -name '*.rs' -o -name 
 
 dist: build/pkg/exotel_voice_bg.wasm
 	node js-shim/build.mjs
+
+# The same artefacts with the wasm's name section kept (Rust function names in stack traces and
+# profiles instead of wasm-function[N]), into dist-debug/: for debugging, not for shipping.
+dist-debug: setup
+	bash scripts/build-wasm.sh build/pkg-names --names
+	EXOTEL_WASM_PKG=build/pkg-names EXOTEL_DIST=dist-debug node js-shim/build.mjs
 
 lint: dist
 	tsc -p tests/types
@@ -30,7 +36,12 @@ test-wasm: setup
 test-e2e: dist
 	bash tests/run-e2e.sh
 
-test: lint test-core test-wasm test-e2e
+# The npm package as its users install it: consumer projects (Vite, React, webpack, Next, Node,
+# Vitest, tsc) built from the packed tarball and run in Chromium; publint, are-the-types-wrong.
+test-packaging: dist
+	bash tests/run-packaging.sh
+
+test: lint test-core test-wasm test-e2e test-packaging
 
 bench: dist
 	bash tests/run-bench.sh
@@ -45,4 +56,4 @@ demo: dist
 	bash scripts/demo.sh
 
 clean:
-	rm -rf build dist tests/.run
+	rm -rf build dist dist-debug tests/.run tests/.cache

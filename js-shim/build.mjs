@@ -126,11 +126,19 @@ await build({
   plugins: [wasmSource('node')],
   define: noImportMeta,
 });
+// Each subpath names its exports one by one (what the types declare; Node's ESM import finds
+// them by name), all taken from the one bundle: nothing is shaken out on a server.
+const SUBPATH_EXPORTS = { core: ['ExotelWebClient', 'version'], devices: ['withDevices'], diagnostics: ['withDiagnostics'], multitab: ['withMultiTab'] };
 for (const e of ENTRIES) {
-  fs.writeFileSync(
-    path.join(npm, `${e}.cjs`),
-    `'use strict';\n// ${NAME}/${e} in Node: the one CommonJS bundle (nothing to shake out on a server).\nmodule.exports = require('./index.cjs');\n`,
-  );
+  const names = SUBPATH_EXPORTS[e];
+  const lines = [
+    "'use strict';",
+    `// ${NAME}/${e} in Node and for require(): the exports of the one CommonJS bundle.`,
+    "const sdk = require('./index.cjs');",
+    ...names.map((n) => `const ${n} = sdk.${n};`),
+    `module.exports = { ${names.join(', ')} };`,
+  ];
+  fs.writeFileSync(path.join(npm, `${e}.cjs`), `${lines.join('\n')}\n`);
 }
 fs.copyFileSync(path.join(pkg, 'exotel_voice_bg.wasm'), path.join(npm, 'exotel_voice_bg.wasm'));
 

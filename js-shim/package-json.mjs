@@ -36,6 +36,8 @@ export function packageJson({ name, version, repository, entries }) {
     main: './index.cjs',
     module: './index.mjs',
     types: './index.d.ts',
+    // Resolvers without `exports` (TypeScript's node10) find the subpaths' types here.
+    typesVersions: { '*': Object.fromEntries(entries.map((e) => [e, [`./${e}.d.cts`]])) },
     exports,
     files: [
       ...js.flatMap((e) => [`${e}.mjs`, `${e}.cjs`, `${e}.d.mts`, `${e}.d.cts`]),

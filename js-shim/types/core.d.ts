@@ -13,8 +13,3 @@ export declare const ExotelWebClient: typeof ExotelWebClientCore;
 export type ExotelWebClient = ExotelWebClientCore;
 /** The SDK's version (semver). */
 export declare const version: string;
-declare const exotelSDK: {
-  readonly ExotelWebClient: typeof ExotelWebClientCore;
-  readonly version: string;
-};
-export default exotelSDK;

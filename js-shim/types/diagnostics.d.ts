@@ -5,6 +5,7 @@ export type { Diagnostics, DiagnosticsReportCallback, DiagnosticsKeyValueCallbac
 
 /**
  * Adds the Diagnostics members to the class and returns it:
+ * (its statics kept; one construct signature, so the calls nest):
  * `const Client = withDiagnostics(ExotelWebClient)`, then `new Client()`.
  */
-export declare function withDiagnostics<C extends typeof ExotelWebClientCore>(Client: C): (new () => InstanceType<C> & Diagnostics) & C;
+export declare function withDiagnostics<C extends new () => ExotelWebClientCore>(Client: C): Pick<C, keyof C> & (new () => InstanceType<C> & Diagnostics);

@@ -52,6 +52,8 @@ export type SessionState =
   | `ice_connection_state_${'new' | 'checking' | 'connected' | 'completed' | 'failed' | 'disconnected' | 'closed'}`
   | 'media_inbound_stalled'
   | 'media_inbound_resumed'
+  | 'reconnecting'
+  | 'reconnected'
   | 're-register'
   | 'logout'
   | 'login-successful';
@@ -96,8 +98,11 @@ export type ClientStatus =
 
 /** An ICE server, as RTCIceServer (declared here so that no DOM lib is needed). */
 export interface IceServer {
+  /** `stun:` or `turn:` URLs. */
   urls: string | string[];
+  /** TURN user name. */
   username?: string;
+  /** TURN password. */
   credential?: string;
 }
 
@@ -159,6 +164,13 @@ export interface SipAccountInfo {
    * wss://, what 3.0.10 sends; `'ws'` for ws://). `'ws'` is RFC 7118's only defined value.
    */
   contactTransport?: 'ws' | 'wss';
+  /**
+   * Ours: seconds a call may stay without a signalling or media path before it ends (default
+   * 30); meanwhile SessionCallback gets `reconnecting`, then `reconnected`.
+   */
+  reconnectTimeout?: number;
+  /** Ours: RFC 5626 outbound (reg-id, `ob`) for edges that support it; off by default, as 3.0.10. */
+  outbound?: boolean;
 }
 
 /** What callDetails() returns: the current or last call. */
@@ -175,10 +187,13 @@ export interface CallDetails {
   callState: string;
   /** Seconds connected, as a string. */
   callDuration: string;
-  /** ISO times of the call's start, connection, end and answer ('' until then). */
+  /** ISO time the call started ('' until then). */
   callStartedTime: string;
+  /** ISO time the call connected ('' until then). */
   callEstablishedTime: string;
+  /** ISO time the call ended ('' until then). */
   callEndedTime: string;
+  /** ISO time the call was answered here ('' until then). */
   callAnswerTime: string;
   /** Why it ended: `local_hangup`, `local_reject`, `remote_hangup`, `cancelled`, `rejected`, ... */
   callEndReason: string;
@@ -250,7 +265,10 @@ export type RegisterEventCallBack = (state: RegisterState, phone: string, failur
  * after it when the far end ended or refused the call. `phone` identifies the phone.
  */
 export type CallListenerCallback = (call: Call, eventType: CallEvent, phone: string) => void;
-/** Handles notifications for multiple tab sessions and this tab's media (see SessionState). */
+/**
+ * Handles notifications for multiple tab sessions and this tab's call media (see SessionState;
+ * ours: `media_inbound_stalled`/`media_inbound_resumed`, `reconnecting`/`reconnected`).
+ */
 export type SessionCallback = (state: SessionState, phone: string) => void;
 /** Receives every SDK log line (guide §5.17); `args` are the line's extra values. */
 export type LoggerCallback = (type: LogType, message: string, args: unknown[]) => void;
@@ -273,6 +291,7 @@ export type TabLeadership = 'off' | 'pending' | 'leader' | 'follower' | 'unsuppo
 
 /** What every device onError receives (ours; 3.0.10 passed a string or a DOMException). */
 export interface DeviceError extends Error {
+  /** Always `'DeviceError'`. */
   name: 'DeviceError';
   /** `invalidArgument`, `deviceIdNotFound`, `notSupported` (no setSinkId) or `deviceChangeFailed`. */
   code: 'invalidArgument' | 'deviceIdNotFound' | 'notSupported' | 'deviceChangeFailed';
@@ -280,6 +299,7 @@ export interface DeviceError extends Error {
 
 /** The `devicechange` Event, as far as the SDK promises (a DOM Event where there is a DOM). */
 export interface DeviceChangeEvent {
+  /** `'devicechange'`. */
   readonly type: string;
 }
 /** Declared as a method so that a handler taking the DOM's `Event` is accepted. */
@@ -383,12 +403,15 @@ export interface MultiTab {
 
 /** 3.0.10's `getCallController()` object (a dummy that stores a listener). */
 export interface CallController {
+  /** What setCallListener stored. */
   listener: unknown;
+  /** Stores `listener` (nothing calls it, as in 3.0.10). */
   setCallListener(listener: unknown): void;
 }
 
 /** What setEventListener takes. */
 export interface RegistrationEventListener {
+  /** Called with every registration state change, as RegisterEventCallBack. */
   onRegistrationStateChanged(state: RegisterState, phone: string): void;
 }
 

@@ -5,6 +5,7 @@ export type { MultiTab, TabLeadership } from './index.js';
 
 /**
  * Adds the MultiTab members to the class and returns it:
+ * (its statics kept; one construct signature, so the calls nest):
  * `const Client = withMultiTab(ExotelWebClient)`, then `new Client()`.
  */
-export declare function withMultiTab<C extends typeof ExotelWebClientCore>(Client: C): (new () => InstanceType<C> & MultiTab) & C;
+export declare function withMultiTab<C extends new () => ExotelWebClientCore>(Client: C): Pick<C, keyof C> & (new () => InstanceType<C> & MultiTab);

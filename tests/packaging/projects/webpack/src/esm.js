@@ -1,0 +1,4 @@
+import { ExotelWebClient } from 'exotel-voice-sdk';
+import { smoke } from './smoke.js';
+
+smoke(ExotelWebClient, 'import { ExotelWebClient } from');

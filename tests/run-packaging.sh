@@ -31,7 +31,8 @@ set -e
 node tests/packaging/sizes.mjs
 passed=$(awk '/^ℹ pass /{print $3}' "$log" | tail -n 1)
 failed=$(awk '/^ℹ fail /{print $3}' "$log" | tail -n 1)
+skipped=$(awk '/^ℹ skipped /{print $3}' "$log" | tail -n 1)
 rm -f "$log"
 echo "run-packaging: ${#files[@]} file(s), $((SECONDS - start)) s, $([[ $status == 0 ]] && echo PASS || echo "FAIL (exit $status)")"
-echo "packaging: ${passed:-0} passed, ${failed:-0} failed"
+echo "packaging: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 exit "$status"

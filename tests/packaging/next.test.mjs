@@ -3,7 +3,7 @@
 // mounts the client component twice: one registration.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { project, run, serve, openApp, account, recordShipped, S } from './lib.mjs';
+import { project, run, serve, openApp, account, recordShipped, NO_DESTROY, S } from './lib.mjs';
 
 const T = { timeout: 400000 };
 
@@ -37,7 +37,7 @@ describe('Next.js', () => {
     }
   });
 
-  it('next dev: StrictMode mounts twice, one client registers, one binding', T, async () => {
+  it('next dev: StrictMode mounts twice, one client registers, one binding', { ...T, skip: NO_DESTROY }, async () => {
     const port = await S.freePort();
     await serve(stack, 'npx', ['next', 'dev', '-p', String(port), '-H', '127.0.0.1'], { cwd: dir, url: `http://127.0.0.1:${port}/`, timeout: 180000 });
     const app = await openApp(ctx, `http://127.0.0.1:${port}/${account(kam, 1002)}`, { timeout: 120000 });

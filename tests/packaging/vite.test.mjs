@@ -4,7 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { project, run, serve, openApp, account, recordShipped, S } from './lib.mjs';
+import { project, run, serve, openApp, account, recordShipped, NO_DESTROY, S } from './lib.mjs';
 
 const T = { timeout: 300000 };
 
@@ -80,7 +80,7 @@ for (const major of [8, 7]) {
     });
 
     if (major === 8) {
-      it('React StrictMode in the dev server: two mounts, one client registered, one binding', T, async () => {
+      it('React StrictMode in the dev server: two mounts, one client registered, one binding', { ...T, skip: NO_DESTROY }, async () => {
         assert.ok(devUrl, 'the dev server test ran');
         await kam.clear(1003); // the production build's React page left its binding
         const app = await openApp(ctx, `${devUrl}/react.html${account(kam, 1003)}`, { timeout: 60000 });

@@ -1,6 +1,6 @@
 // Compiled (not run) by `make lint`: code written the way the integration guide shows must
 // type-check against dist/npm/index.d.ts, and misuse must not.
-import { ExotelWebClient, type SipAccountInfo, type Call } from '../../dist/npm/index.js';
+import exotelSDK, { ExotelWebClient, type SipAccountInfo, type Call } from '../../dist/npm/index.js';
 
 const sipAccountInfo: SipAccountInfo = {
   userName: 'agent1',
@@ -61,5 +61,15 @@ async function main(): Promise<void> {
   console.log(badHost, exWebClient.getCall().callDetails().assertedIdentity);
   // @ts-expect-error: initWebrtc needs the account
   await exWebClient.initWebrtc();
+  // @ts-expect-error: SipAccountInfo is exact: a misspelt field is caught
+  const typo: SipAccountInfo = { ...sipAccountInfo, displayNmae: 'x' };
+  // @ts-expect-error: codec names are a literal union
+  exWebClient.setPreferredCodec('opuss');
+  console.log(typo);
+  // 3.0.10 members the sample apps use, and ours: the version, the failure reason.
+  exWebClient.initialize();
+  exWebClient.unregister();
+  console.log(exWebClient.call, exWebClient.sipAccountInfo, exWebClient.userName, exotelSDK.version);
+  await exWebClient.initWebrtc(sipAccountInfo, (state, phone, failure) => console.log(state, phone, failure?.reason, failure?.url));
 }
 void main;

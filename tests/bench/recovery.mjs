@@ -111,7 +111,8 @@ export function printRecovery({ signalling, path }) {
   const ms = (x) => (x === null ? `none within ${LIMIT / 1000} s` : `${x} ms`);
   console.log(`\n(g) recovery once the network is back, ${RUNS} calls each`);
   console.log('    signalling: WebSocket cut mid-call, connections refused 5 s, then let through (media never crosses the relay)');
-  signalling.forEach((r, i) => console.log(`      run ${i + 1}: → REGISTER 200 on the new flow ${ms(r.reg)}; → 'reconnected' ${ms(r.reconnected)}`));
+  const rec = (x) => (x === null ? 'not emitted within 15 s of the REGISTER 200' : `${x} ms`);
+  signalling.forEach((r, i) => console.log(`      run ${i + 1}: → REGISTER 200 on the new flow ${ms(r.reg)}; → 'reconnected' ${rec(r.reconnected)}`));
   console.log('    path change: the agent browser\'s address moves mid-call (1 s with none); from the new address up to inbound audio again');
   if (path.error) console.log(`      n/a: ${path.error}`);
   else path.runs.forEach((r, i) => console.log(`      run ${i + 1}: agent hears ${ms(r.ours)}; far end hears ${ms(r.theirs)}${r.ended ? ' (the far end had the call ended meanwhile)' : ''}`));

@@ -3,6 +3,8 @@
 // and the wasm linear memory read after each. Issue 11 asks that memory levels off: growth from
 // call 20 to the last call under 2 %. Both ends of that comparison are medians of 10 calls
 // (15-24 and the last 10), so one GC's timing does not decide it; the raw values are printed too.
+// The agent page's own records are emptied after each call, so the heap is the SDK's and the
+// browser's, not the test's.
 import * as S from '../e2e/support.mjs';
 import { bundleFarEnd, openFarEnd } from '../e2e/farend/driver.mjs';
 
@@ -31,6 +33,11 @@ async function oneCall(page, far, i) {
     const m = await page.evaluate(() => window.mediaState());
     return m.pcs.every((p) => p.connectionState === 'closed') && m.tracks.every((t) => t.readyState === 'ended');
   }, { message: what('media released') });
+  // The test page's own records (every log line, call event with its details, closed PC and
+  // ended track) would otherwise grow with each call and be counted as the SDK's.
+  await page.evaluate(() => {
+    for (const k of ['logs', 'callEvents', 'sessionEvents', '__pcs', '__pcConfigs', '__tracks']) window[k].length = 0;
+  });
 }
 
 /** Runs the soak; returns { samples: [{ call, heap, wasm }], version, seconds }. */

@@ -452,6 +452,20 @@ declare class ExotelWebClientCore {
    * once the server answered. The response comes in RegisterEventCallBack as `unregistered`.
    */
   UnRegister(): void;
+  /**
+   * Ours: ends this client for good: hangs up its call, removes its binding (un-REGISTER, waited
+   * for a few seconds at most), releases its microphone, sockets and core, and frees its userName
+   * for a new client at once; its callbacks hear nothing more. Idempotent (the same promise).
+   * For React, call it in the effect's cleanup (StrictMode mounts twice); at logout, before
+   * creating the next client.
+   * @example
+   * useEffect(() => {
+   *   const client = new ExotelWebClient();
+   *   client.initWebrtc(sipAccountInfo, RegisterEventCallBack).then((ok) => ok && client.DoRegister());
+   *   return () => client.destroy();
+   * }, [sipAccountInfo]);
+   */
+  destroy(): Promise<void>;
   /** 3.0.10's implementation behind DoRegister; the arguments are ignored. */
   initialize(...ignored: unknown[]): boolean;
   /** 3.0.10's implementation behind UnRegister; the argument is ignored. */

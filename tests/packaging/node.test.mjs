@@ -14,9 +14,18 @@ describe('Node and Vitest', () => {
     ({ dir } = await project('tools'));
   });
 
-  it("require('exotel-voice-sdk'): initWebrtc loads the wasm; version exported", T, async () => {
+  it("require('exotel-voice-sdk'): initWebrtc loads the wasm; version; a failed registration's reason and URL; the port warning", T, async () => {
     const r = lastJson((await run(process.execPath, [path.join(dir, 'node/require.cjs')], { cwd: dir })).out);
-    assert.deepEqual(r, { initOk: true, version: r.packageVersion, packageVersion: r.packageVersion, diagnostics: 'function' });
+    assert.match(r.failure?.message ?? '', /WebSocket/);
+    assert.deepEqual(r, {
+      initOk: true,
+      version: r.packageVersion,
+      packageVersion: r.packageVersion,
+      diagnostics: 'function',
+      failure: { phone: 'n1', reason: 'transport_failed', message: r.failure.message, url: 'ws://127.0.0.1:1/ws' },
+      portWarning: true,
+      urlLogged: true,
+    });
   });
 
   it('import exotelSDK, { ExotelWebClient } from: the same client; initWebrtc loads the wasm', T, async () => {

@@ -41,7 +41,7 @@ describe('webpack 5', () => {
       assert.equal(app.result.initOk, true, `${entry}: wasm loaded`);
       assert.ok(app.result.events.includes('registered'), entry);
       assert.deepEqual(app.wasm.map(([p, status]) => [p, status]), [[`/app/${wasm[0]}`, 200]], `${entry}: the .wasm next to the chunk`);
-      assert.equal(app.result.members.initDiagnostics, 'function');
+      assert.deepEqual(app.result.members, { initDiagnostics: 'function', changeAudioInputDevice: 'function', SessionListener: 'function', initialize: 'function', downloadLogs: 'function' });
       await app.page.close();
     }
     for (const entry of ['esm', 'cjs']) {

@@ -2,7 +2,7 @@
 # Packaging tests (what `make test-packaging` runs, after `make dist`): `npm pack` of dist/npm,
 # then fresh consumer projects (tests/packaging/projects/*) installed from that tarball under
 # tests/.cache/packaging (npm install runs again only when a project's package.json changes),
-# built, served and loaded in Chromium against a test Kamailio: Vite 8 and 7 (build, dev,
+# built, served and loaded in Chromium against a test Kamailio: Vite 8, 7 and 6 (build, dev;
 # React StrictMode), webpack 5, Next (build + start, dev), Node require/import, Vitest + jsdom,
 # tsc (5.9 and 7) on guide-style code in ESM and CommonJS projects, publint and
 # are-the-types-wrong. Prints what each project ships.

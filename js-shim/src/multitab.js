@@ -17,13 +17,12 @@
 //                                                 callState repeats the previous one.
 //
 // enableTabLeadership() (ours, opt-in; call it in every tab after initWebrtc, before DoRegister):
-// one tab per userName registers and rings. The tabs elect a leader with the Web Lock
-// 'exotel-voice:<userName>'; the lock holder is the leader. A follower's DoRegister() does not register:
-// it waits. When the leader tab goes away (its lock is released), the next tab takes the lock,
-// gets SessionCallback('re-register', userName) and then completes its waiting DoRegister() by
-// itself (unless the app already called DoRegister() inside that callback, as the guide's sample
-// does; a tab that never called DoRegister() only gets the callback). Reloading the leader hands
-// leadership on. Followers see the leader's calls through SessionListener, which
+// one tab per userName registers and rings (tab-leadership.js: a Web Lock with a lease). A
+// follower's DoRegister() does not register: it waits. When the leader tab goes away, or stops
+// answering, the next tab takes over, gets SessionCallback('re-register', userName) and then
+// completes its waiting DoRegister() by itself (unless the app already called DoRegister() inside
+// that callback, as the guide's sample does; a tab that never called DoRegister() only gets the
+// callback). Reloading the leader hands leadership on. Followers see the leader's calls through SessionListener, which
 // enableTabLeadership() turns on. Without Web Locks (old browsers, or a page that is not a secure
 // context) it logs a warning and every tab registers, as without it.
 // getTabLeadership() → 'off' | 'pending' | 'leader' | 'follower' | 'unsupported';
@@ -46,13 +45,25 @@
 //   So: 'incoming' without CallListenerCallback('incoming') is another tab's call; 'connected'
 //   and 'callEnded' in SessionCallback always come from another tab (this tab's own are
 //   'accepted' and 'terminated').
+//
+// Any same-origin script can post on 'app-data', so what arrives is checked (issue 10): other
+// tabs' events and the legacy {callState} form only with the states above ('incoming',
+// 'connected', 'callEnded'; never this tab's own such as 'accepted' or 'terminated'), numbers
+// and ids as short strings of the characters they are made of, the legacy messages' hashes as
+// short strings. Anything else is dropped with a log line.
 
 import { logger } from './logger.js';
+import { webLocks, wrapRegistration, startLeadership, stopLeadership } from './tab-leadership.js';
 
 const CHANNEL = 'app-data';
 const BROADCAST_STATES = ['incoming', 'connected', 'callEnded'];
 const GRACE_MS = 1000;
 const TAB_ID = newTabId();
+// What a caller number or user, a tab id and a Call-ID may look like on the channel.
+const NUMBER = /^[\w+*#.@:-]{0,64}$/;
+const TAB = /^[\w.-]{1,64}$/;
+const CALL_ID = /^[\x21-\x7e]{0,256}$/;
+const LEGACY_TEXT = /^[\x20-\x7e]{0,256}$/;
 
 function newTabId() {
   try {
@@ -70,15 +81,6 @@ function storageItem(kind, key) {
   } catch (_) {
     return null; // storage blocked (sandboxed frame, privacy settings)
   }
-}
-
-function webLocks() {
-  const nav = globalThis.navigator;
-  return nav && nav.locks && typeof nav.locks.request === 'function' ? nav.locks : null;
-}
-
-function isAbort(err) {
-  return err && err.name === 'AbortError';
 }
 
 /** Per-client state; wires the client's internal notifications once. */
@@ -103,7 +105,16 @@ function stateOf(client) {
     const lead = st.lead;
     if (lead && lead.status !== 'unsupported' && lead.userName !== client.userName) {
       stopLeadership(st, false);
-      startLeadership(client, st);
+      startLeadership(client, st, TAB_ID);
+    }
+  });
+  client._on('destroy', () => {
+    closeChannel(st);
+    stopLeadership(st, true);
+    if (st.pageHooks) {
+      globalThis.removeEventListener('pagehide', st.pageHooks.hide);
+      globalThis.removeEventListener('pageshow', st.pageHooks.show);
+      st.pageHooks = false;
     }
   });
   return st;
@@ -164,17 +175,39 @@ function broadcast(client, st, eventType) {
   }
 }
 
+/** Why a message is dropped ('' when it may be delivered). */
+function refusal(data) {
+  const str = (v, re) => typeof v === 'string' && re.test(v);
+  const number = (v) => str(v, NUMBER) || (typeof v === 'number' && Number.isFinite(v));
+  if (data.tabId !== undefined) {
+    if (!str(data.tabId, TAB)) return 'a malformed tabId';
+    if (!BROADCAST_STATES.includes(data.callState)) return 'a callState other tabs may not announce';
+    if (typeof data.userName !== 'string' || data.userName.length > 128) return 'a malformed userName';
+    if (data.callNumber !== undefined && !number(data.callNumber)) return 'a malformed callNumber';
+    if (data.callId !== undefined && !str(data.callId, CALL_ID)) return 'a malformed callId';
+    return '';
+  }
+  if (data.callState !== undefined && !BROADCAST_STATES.includes(data.callState)) return 'a callState other tabs may not announce';
+  if (data.callNumber !== undefined && !number(data.callNumber)) return 'a malformed callNumber';
+  return '';
+}
+
 function onMessage(client, st, data) {
-  if (!data || typeof data !== 'object') return;
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return;
   if (typeof data.message === 'string') {
     onLegacyMessage(client, data);
     return;
   }
+  const why = refusal(data);
+  if (why) {
+    logger.warn(`SessionListener: dropped a message on '${CHANNEL}' with ${why}`);
+    return;
+  }
   if (data.tabId !== undefined) {
     // Another tab's call event (ours, posted by broadcast()).
-    if (data.tabId === TAB_ID || typeof data.callState !== 'string') return;
-    if (!client.userName || String(data.userName) !== client.userName) return;
-    const phone = data.callNumber === undefined || data.callNumber === null ? '' : String(data.callNumber);
+    if (data.tabId === TAB_ID) return;
+    if (!client.userName || data.userName !== client.userName) return;
+    const phone = data.callNumber === undefined ? '' : String(data.callNumber);
     const deliver = () => {
       if (!st.channel) return;
       const rec = client._callRecord;
@@ -194,10 +227,15 @@ function onMessage(client, st, data) {
   if (!('callState' in data) && !('callNumber' in data)) return;
   if (storageItem('sessionStorage', 'activeSessionTab') === null) return;
   if (data.callState !== undefined) st.lastLegacyState = data.callState;
-  session(client, st.lastLegacyState, data.callNumber);
+  session(client, st.lastLegacyState, data.callNumber === undefined ? undefined : String(data.callNumber));
 }
 
 function onLegacyMessage(client, data) {
+  const field = data.message === 're-register-needed' ? 'hashMsg' : data.message === 'login-successful' ? 'tabHash' : null;
+  if (field && data[field] !== undefined && !(typeof data[field] === 'string' && LEGACY_TEXT.test(data[field]))) {
+    logger.warn(`SessionListener: dropped '${String(data.message).slice(0, 40)}' with a malformed ${field}`);
+    return;
+  }
   switch (data.message) {
     case 're-register-needed':
       session(client, 're-register', data.hashMsg);
@@ -209,114 +247,8 @@ function onLegacyMessage(client, data) {
       session(client, 'login-successful', JSON.stringify({ phone: storageItem('localStorage', 'currentUser'), tabHash: data.tabHash }));
       break;
     default:
-      logger.log(`SessionListener: ignored message '${data.message}'`);
+      logger.log(`SessionListener: ignored message '${data.message.slice(0, 40)}'`);
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Leadership (Web Locks)
-
-/** Wraps the instance's DoRegister/UnRegister (own properties) once, so they obey leadership. */
-function wrapRegistration(client, st) {
-  if (st.original) return;
-  const original = { DoRegister: client.DoRegister, UnRegister: client.UnRegister };
-  st.original = original;
-  client.DoRegister = (...args) => {
-    const lead = st.lead;
-    if (!lead || lead.status === 'unsupported') return original.DoRegister.apply(client, args);
-    if (lead.status === 'leader') {
-      lead.wantRegister = true;
-      lead.registeredInCallback = true;
-      return original.DoRegister.apply(client, args);
-    }
-    if (!client._ready) return original.DoRegister.apply(client, args); // logs "initWebrtc first"
-    lead.wantRegister = true;
-    if (lead.status === 'follower') logWaiting(lead); // while 'pending', said once it is known
-    return true;
-  };
-  client.UnRegister = (...args) => {
-    if (st.lead) st.lead.wantRegister = false;
-    return original.UnRegister.apply(client, args);
-  };
-}
-
-function logWaiting(lead) {
-  logger.info(`DoRegister: another tab holds ${lead.userName} (tab leadership); this tab registers when it takes over`);
-}
-
-function startLeadership(client, st) {
-  const locks = webLocks();
-  if (!locks) {
-    st.lead = { userName: client.userName, status: 'unsupported', wantRegister: false };
-    return;
-  }
-  const lead = {
-    userName: client.userName,
-    status: 'pending',
-    wantRegister: st.lead ? st.lead.wantRegister : false,
-    registeredInCallback: false,
-    release: null,
-    abort: null,
-  };
-  st.lead = lead;
-  const name = `exotel-voice:${lead.userName}`;
-  const held = new Promise((resolve) => {
-    lead.release = resolve;
-  });
-  const live = () => st.lead === lead && lead.status !== 'off'; // not given up meanwhile
-  const lost = (err) => {
-    if (isAbort(err) || !live()) return;
-    logger.warn(`tab leadership: the Web Lock request failed (${err && err.message ? err.message : err}); this tab registers as without tab leadership`);
-    lead.status = 'unsupported';
-    if (lead.wantRegister) st.original.DoRegister.call(client);
-  };
-  locks
-    .request(name, { ifAvailable: true }, (lock) => {
-      if (!live()) return undefined;
-      if (lock) {
-        becomeLeader(client, st, lead, false);
-        return held;
-      }
-      lead.status = 'follower';
-      logger.info(`tab leadership: another tab leads ${lead.userName}; this tab waits and gets that tab's call events`);
-      if (lead.wantRegister) logWaiting(lead);
-      lead.abort = typeof AbortController === 'function' ? new AbortController() : null;
-      locks
-        .request(name, lead.abort ? { signal: lead.abort.signal } : {}, () => {
-          if (!live()) return undefined;
-          becomeLeader(client, st, lead, true);
-          return held;
-        })
-        .catch(lost);
-      return undefined;
-    })
-    .catch(lost);
-}
-
-function becomeLeader(client, st, lead, takeover) {
-  lead.status = 'leader';
-  lead.abort = null;
-  if (!takeover) {
-    logger.info(`tab leadership: this tab leads ${lead.userName}`);
-    if (lead.wantRegister) st.original.DoRegister.call(client);
-    return;
-  }
-  logger.info(`tab leadership: the leading tab of ${lead.userName} went away; this tab takes over`);
-  lead.registeredInCallback = false;
-  session(client, 're-register', lead.userName);
-  if (st.lead === lead && lead.status === 'leader' && lead.wantRegister && !lead.registeredInCallback) {
-    st.original.DoRegister.call(client);
-  }
-}
-
-/** Gives the lock up (or stops waiting for it). `forget`: leadership is off afterwards. */
-function stopLeadership(st, forget) {
-  const lead = st.lead;
-  if (!lead) return;
-  if (lead.abort) lead.abort.abort();
-  if (lead.release) lead.release();
-  lead.status = 'off';
-  if (forget) st.lead = null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,8 +256,7 @@ function stopLeadership(st, forget) {
 
 function hookPage(client, st) {
   if (st.pageHooks || typeof globalThis.addEventListener !== 'function') return;
-  st.pageHooks = true;
-  globalThis.addEventListener('pagehide', () => {
+  const hide = () => {
     const listening = Boolean(st.channel);
     const lead = st.lead;
     const leading = Boolean(lead && lead.status !== 'unsupported' && lead.status !== 'off');
@@ -341,8 +272,8 @@ function hookPage(client, st) {
     }
     closeChannel(st);
     stopLeadership(st, false);
-  });
-  globalThis.addEventListener('pageshow', (ev) => {
+  };
+  const show = (ev) => {
     const s = st.suspended;
     st.suspended = null;
     if (!ev.persisted || !s) return;
@@ -350,9 +281,12 @@ function hookPage(client, st) {
     if (s.listening) openChannel(client, st);
     if (s.leading && client.userName) {
       st.lead = { wantRegister: s.wantRegister };
-      startLeadership(client, st);
+      startLeadership(client, st, TAB_ID);
     }
-  });
+  };
+  st.pageHooks = { hide, show };
+  globalThis.addEventListener('pagehide', hide);
+  globalThis.addEventListener('pageshow', show);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -398,7 +332,7 @@ export function installMultiTab(Client) {
       return false;
     }
     hookPage(this, st);
-    startLeadership(this, st);
+    startLeadership(this, st, TAB_ID);
     return true;
   };
 

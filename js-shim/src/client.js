@@ -3,7 +3,7 @@
 // callback shapes, queues calls made before the wasm is ready, and isolates app callbacks.
 
 import { loadCore } from './wasm.js';
-import { log, logger, setLoggerCallback, setConsoleLogging, addSecret, forgetSecret } from './logger.js';
+import { log, logger, setLoggerCallback, setConsoleLogging } from './logger.js';
 import { Call, CallRecord, setRinging, setRingback, dtmfKey, describeValue } from './call.js';
 import { clientStatus } from './status.js';
 import { watchNetwork } from './network.js';
@@ -13,9 +13,14 @@ import { installLogs } from './logs.js';
 import { setToneVolume, getToneVolume, prepareTones, playDtmfTone } from './tones.js';
 import { version } from './version.js';
 import { portWarning } from './port.js';
+import { Resources } from './resources.js';
+import { release as releaseCore } from './recovery.js';
+import { installLifecycle, setSecret, secretOf } from './lifecycle.js';
+import { wasmRefusal, watchCsp } from './csp.js';
 
 // userName → client, so two clients cannot register the same account on one page (3.0.10
-// rule). Unlike 3.0.10 a name is released when its client is re-initialised with another.
+// rule). Unlike 3.0.10 a name is released when its client is re-initialised with another, is
+// destroyed, or sits unregistered and idle when another client asks for the name.
 const pool = new Map();
 
 const REGISTER_STATES = {
@@ -29,6 +34,7 @@ const REGISTER_STATES = {
 const CODECS = { opus: 'audio/opus', pcmu: 'audio/PCMU', pcma: 'audio/PCMA', g722: 'audio/G722' };
 
 const DTMF_MODES = ['info', 'rfc4733'];
+const CSP_GRACE_MS = 50; // see the 'registration' event
 const CONTACT_HOSTS = ['testnet', 'invalid'];
 
 function isFn(f) {
@@ -102,7 +108,8 @@ export class ExotelWebClient {
   static _initHooks = [];
 
   constructor() {
-    this.sipAccountInfo = null;
+    // The app's own object, as 3.0.10 kept it, but not enumerable: it holds the password.
+    Object.defineProperty(this, 'sipAccountInfo', { value: null, writable: true, configurable: true });
     this.userName = null;
     this._account = null;
     this._core = null;
@@ -115,6 +122,12 @@ export class ExotelWebClient {
     this._callVolume = 1; // kept across initWebrtc (3.0.10 reset it)
     this._preferredCodec = null; // MIME type, or null for the browser's order
     this._dtmfMode = 'info';
+    this._resources = new Resources(); // what the core opened, for a release without it
+    this._wantRegistered = false; // DoRegister was the app's last word, not UnRegister
+    this._unregistered = false; // UnRegister was
+    this._regState = null; // the last state RegisterEventCallBack got
+    this._initError = null; // {reason, message} of the latest initWebrtc that failed
+    this._destroyed = false;
   }
 
   /**
@@ -128,11 +141,22 @@ export class ExotelWebClient {
       logger.error(`initWebrtc: ${problem}`);
       return Promise.resolve(false);
     }
-    const account = normaliseAccount(sipAccountInfo);
+    if (this._destroyed) {
+      logger.error('initWebrtc: this ExotelWebClient was destroyed; create a new one');
+      return Promise.resolve(false);
+    }
+    const { secret, ...account } = normaliseAccount(sipAccountInfo);
     const owner = pool.get(account.userName);
     if (owner && owner !== this) {
-      logger.warn(`initWebrtc: ${account.userName} is already used by another ExotelWebClient on this page; init rejected`);
-      return Promise.resolve(false);
+      if (!owner._unregistered || (owner._callRecord && !owner._callRecord.ended)) {
+        const message = `${account.userName} is already used by another ExotelWebClient on this page; call destroy() on that client first (with React, in the effect's cleanup)`;
+        logger.warn(`initWebrtc: ${message}; init rejected`);
+        this._initError = { reason: 'name_in_use', message };
+        return Promise.resolve(false);
+      }
+      // Unregistered and idle (an SPA logout that dropped its client): this one takes over.
+      logger.info(`initWebrtc: ${account.userName} was held by an ExotelWebClient that has unregistered; it is destroyed and this one takes the name`);
+      owner.destroy();
     }
     this._callbacks = {
       register: RegisterEventCallBack,
@@ -156,16 +180,18 @@ export class ExotelWebClient {
 
     // Re-init with the same account keeps the running core: no second socket, no repeated
     // events (3.0.10 multiplied every event by the number of initWebrtc calls).
-    if (sameAccount(this._account, account) && this._ready) {
+    if (sameAccount(this._account, account) && secretOf(this) === secret && this._ready && !this._initError) {
       logger.info(`initWebrtc: ${account.userName} already initialised; callbacks updated`);
       return this._ready.then((core) => core !== null);
     }
+    this._initError = null;
     this._teardown();
     if (this.userName && this.userName !== account.userName) pool.delete(this.userName);
     pool.set(account.userName, this);
     this.userName = account.userName;
     this._account = account;
-    addSecret(account.secret);
+    setSecret(this, secret);
+    watchCsp();
     // Open the shared AudioContext now (silently), so the first ringtone starts at once.
     prepareTones();
     const portProblem = portWarning(sipAccountInfo);
@@ -173,18 +199,14 @@ export class ExotelWebClient {
     logger.info(`initWebrtc: exotel-voice-sdk ${version}, user ${account.userName} (auth ${account.authUser}) at ${account.sipdomain} via ${account.domain}`);
 
     const ready = loadCore()
-      .then((Core) => {
-        if (this._ready !== ready) return null; // superseded by a later initWebrtc
-        const core = new Core({ ...account, noiseSuppression: this._noiseSuppression }, (e) => {
-          if (this._core === core) this._onCoreEvent(e);
-        });
-        this._core = core;
-        this._notify('core', core);
-        this._configureCore(core);
-        return core;
-      })
+      .then((Raw) => (this._ready === ready ? this._startCore(Raw) : null)) // null: superseded
       .catch((e) => {
-        logger.error(`initWebrtc: ${e && e.message ? e.message : e}`);
+        const csp = wasmRefusal(e);
+        logger.error(`initWebrtc: ${csp ? `${csp.message} (the browser said: ${errorText(e)})` : errorText(e)}`);
+        if (this._ready !== ready) return null;
+        this._initError = csp || { reason: 'load_failed', message: errorText(e) };
+        // A guide-style app never reads the promise: tell it where it listens.
+        this._registerEvent('terminated', { url: '', ...this._initError });
         return null;
       });
     this._ready = ready;
@@ -192,10 +214,19 @@ export class ExotelWebClient {
   };
 
   /** Starts registration. Returns false (and logs why) when initWebrtc was never called. */
-  DoRegister = () => this._whenReady('DoRegister', (core) => core.register());
+  DoRegister = () => {
+    const queued = this._whenReady('DoRegister', (core) => core.register());
+    if (queued) {
+      this._wantRegistered = true;
+      this._unregistered = false;
+    }
+    return queued;
+  };
 
   /** Removes the binding (un-REGISTER), then closes the WebSocket once the server answered. */
   UnRegister = () => {
+    this._wantRegistered = false;
+    this._unregistered = true; // its name may go to a new client (an SPA logout)
     this._whenReady('UnRegister', (core) => core.unregister());
   };
 
@@ -282,7 +313,11 @@ export class ExotelWebClient {
       logger.error('checkClientStatus: callback must be a function');
       return;
     }
-    clientStatus(this).then((status) => this._safe('checkClientStatus callback', callback, [status]));
+    clientStatus(this).then((status) => {
+      // Ours: why, when the SDK knows (a CSP refusal names the directive to add).
+      const why = status === 'websocket_connection_failed' ? this._cspBlocked : status === 'terminated' || status === 'not_initialized' ? this._initError : null;
+      this._safe('checkClientStatus callback', callback, why ? [status, why] : [status]);
+    });
   };
 
   registerLoggerCallback(callback) {
@@ -318,13 +353,28 @@ export class ExotelWebClient {
 
   /** Runs `fn(core)` once the latest initWebrtc finished; calls before then are queued. */
   _whenReady(name, fn) {
+    if (this._destroyed) {
+      logger.warn(`${name}: this ExotelWebClient was destroyed; create a new one`);
+      return false;
+    }
+    if (this._initError) {
+      logger.error(`${name}: initWebrtc failed: ${this._initError.message}`);
+      return false;
+    }
     if (!this._ready) {
       logger.error(`${name}: call initWebrtc first`);
       return false;
     }
     this._ready.then((core) => {
-      if (!core) logger.error(`${name}: initWebrtc failed; see the earlier error`);
-      else fn(core);
+      if (!core) {
+        if (!this._destroyed) logger.error(`${name}: ${this._initError ? `initWebrtc failed: ${this._initError.message}` : 'no SDK core; see the earlier error'}`);
+        return;
+      }
+      try {
+        fn(core);
+      } catch (e) {
+        logger.error(`${name}: ${errorText(e)}`);
+      }
     });
     return true;
   }
@@ -344,17 +394,42 @@ export class ExotelWebClient {
   _teardown() {
     const old = this._core;
     if (old) {
-      // Remove the old binding, then release the core outside any callback stack.
+      // Remove the old binding, then release the core outside any callback stack; not a core
+      // of a module that trapped meanwhile (free() would reach the new module).
       this._core = null;
-      old.unregister();
+      releaseCore(this);
+      try {
+        old.unregister();
+      } catch (e) {
+        logger.warn(`initWebrtc: the previous account's core: ${errorText(e)}`);
+      }
       setTimeout(() => {
+        if (!old.alive()) return;
         old.dispose();
         old.free();
       }, 3000);
     }
-    if (this._account) forgetSecret(this._account.secret);
     this._ready = null;
     this._lastFailure = null;
+    this._cspBlocked = null;
+  }
+
+  /** RegisterEventCallBack(state, userName[, failure]), remembered for the restart rules. */
+  _registerEvent(state, failure) {
+    this._regState = state;
+    this._notify('registration', state);
+    this._safe('RegisterEventCallBack', this._callbacks.register, failure ? [state, this.userName, failure] : [state, this.userName]);
+  }
+
+  /**
+   * The page's CSP refused our WebSocket (csp.js): say so now, with the directive to add,
+   * rather than after the connect timeout; that attempt's own failure is then not repeated.
+   */
+  _connectRefused(v) {
+    this._cspBlocked = v;
+    this._cspReported = true;
+    logger.error(`DoRegister: ${v.message}`);
+    this._registerEvent('terminated', { ...v });
   }
 
   _onCoreEvent(e) {
@@ -369,18 +444,32 @@ export class ExotelWebClient {
         // The failure's reason goes to RegisterEventCallBack as a third argument (old apps
         // take two and never see it); socket failures name the URL.
         let failure;
+        if (e.state === 'failed' && String(e.reason).startsWith('transport') && !e.late) {
+          // Firefox signals a CSP refusal of the socket just after the failure: wait a moment,
+          // so that the app hears the cause (csp.js) instead of a bare transport failure.
+          const core = this._core;
+          setTimeout(() => {
+            if (this._core === core) this._onCoreEvent({ ...e, late: true });
+          }, CSP_GRACE_MS);
+          break;
+        }
+        if (e.state === 'failed' && this._cspReported && String(e.reason).startsWith('transport')) {
+          this._cspReported = false; // the attempt csp.js reported already
+          this._lastFailure = e.reason;
+          break;
+        }
         if (e.state === 'failed') {
           this._lastFailure = e.reason;
           failure = { reason: e.reason, message: e.message, url: this._wsUrl() };
           logger.warn(`registration ${e.reason}: ${e.message}${e.reason.startsWith('transport') ? ` (${failure.url})` : ''}`);
         } else if (e.state === 'registered') {
           this._lastFailure = null;
+          this._cspBlocked = null;
         }
         const state = REGISTER_STATES[e.state];
         if (state) {
           logger.info(`registration ${state}${e.expires ? ` (expires in ${e.expires} s)` : ''}`);
-          this._notify('registration', state);
-          this._safe('RegisterEventCallBack', this._callbacks.register, failure ? [state, this.userName, failure] : [state, this.userName]);
+          this._registerEvent(state, failure);
         }
         break;
       }
@@ -672,3 +761,4 @@ export class ExotelWebClient {
 // the entry (index.js) or by the app (exotel-voice-sdk/core + the feature entries).
 installLegacy(ExotelWebClient);
 installLogs(ExotelWebClient);
+installLifecycle(ExotelWebClient, pool);

@@ -302,6 +302,11 @@ export function initDevices(client) {
   client._on('media', (kind, state) => {
     if (kind === 'microphone' && state === 'ended') onMicEnded(client, st);
   });
+  client._on('destroy', () => {
+    client._autoDeviceChange = false;
+    st.onChange = null;
+    updateListener(client); // removes the devicechange listener
+  });
   client._on('core', (core) => {
     for (const which of ['input', 'output']) {
       const id = st[which];

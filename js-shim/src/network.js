@@ -55,4 +55,9 @@ export function watchNetwork(client) {
   g.addEventListener('offline', n.offline);
   if (doc && typeof doc.addEventListener === 'function') doc.addEventListener('visibilitychange', n.visibility);
   client._network = n;
+  client._on('destroy', () => {
+    g.removeEventListener('online', n.online);
+    g.removeEventListener('offline', n.offline);
+    if (doc && typeof doc.removeEventListener === 'function') doc.removeEventListener('visibilitychange', n.visibility);
+  });
 }

@@ -27,7 +27,10 @@ const TRANSPORT_FAILURES = new Set(['transport_failed', 'transport_lost', 'timeo
 export async function clientStatus(client) {
   if (!(await microphoneAvailable())) return 'media_permission_denied';
   const core = client._ready ? await client._ready : null;
-  if (!core) return 'not_initialized';
+  if (!core) return client._initError && client._initError.reason === 'csp_wasm' ? 'terminated' : 'not_initialized';
+  if (!core.alive()) return 'unknown';
+  // A WebSocket refused by the page's CSP waits out its connect timeout in the core.
+  if (client._cspBlocked) return 'websocket_connection_failed';
   const link = core.linkState();
   const reg = core.registrationState();
   if (reg === 'registered') return link === 'connected' ? 'registered' : 'disconnected';

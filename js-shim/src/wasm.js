@@ -1,6 +1,6 @@
 // Loads the wasm core once per page. Where the bytes come from depends on the build
 // (inlined in dist/exotelsdk.js, a sibling .wasm file in the ESM package): see build.mjs.
-import init, { Client } from '../../build/pkg/exotel_voice.js';
+import init, { Client, initSync, __wbg_reset_state as resetState } from '../../build/pkg/exotel_voice.js';
 import { wasmSource } from '#wasm-source';
 
 let loading = null;
@@ -27,4 +27,14 @@ export function loadCore() {
       });
   }
   return loading;
+}
+
+/**
+ * A fresh instance of the loaded module (its memory, its state), after a trap
+ * (recovery.js). Objects and closures of the previous instance are refused from then on by the
+ * glue (scripts/build-wasm.sh builds it with wasm-bindgen's reset-state function).
+ */
+export function resetModule() {
+  resetState();
+  exportsOfWasm = initSync(); // the new instance's exports (the module is loaded already)
 }

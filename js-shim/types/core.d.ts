@@ -3,7 +3,7 @@
 import type { ExotelWebClientCore } from './index.js';
 
 export type {
-  RegisterState, RegistrationFailure, CallEvent, SessionState, ToneName, LogType, CodecName, DtmfMode,
+  RegisterState, RegistrationFailure, ClientStatusReason, CallEvent, SessionState, ToneName, LogType, CodecName, DtmfMode,
   ContactHost, DtmfDigit, ClientStatus, IceServer, SipAccountInfo, CallDetails, Call, RegisterEventCallBack,
   CallListenerCallback, SessionCallback, LoggerCallback, CallController, RegistrationEventListener,
 } from './index.js';

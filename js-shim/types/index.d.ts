@@ -19,13 +19,40 @@ export interface RegistrationFailure {
    * `auth_failed`: 401/403 after credentials (check authUser and secret); `rejected`: another
    * final failure from the registrar; `interval_too_brief`: 423 without a usable Min-Expires;
    * `timeout`: no answer within 32 s; `transport_failed`: the WebSocket could not be opened;
-   * `transport_lost`: the WebSocket closed.
+   * `transport_lost`: the WebSocket closed; `csp_wasm`: the page's Content Security Policy
+   * refuses WebAssembly (add `'wasm-unsafe-eval'` to script-src); `csp_connect_src`: it refuses
+   * the WebSocket (add the server to connect-src); `load_failed`: the SDK's WebAssembly could not
+   * be loaded; `sdk_failure`: the SDK's core stopped and restarts (it registers again by itself).
    */
-  reason: 'auth_failed' | 'rejected' | 'interval_too_brief' | 'timeout' | 'transport_failed' | 'transport_lost';
+  reason:
+    | 'auth_failed'
+    | 'rejected'
+    | 'interval_too_brief'
+    | 'timeout'
+    | 'transport_failed'
+    | 'transport_lost'
+    | 'csp_wasm'
+    | 'csp_connect_src'
+    | 'load_failed'
+    | 'sdk_failure';
   /** A sentence for people (never contains the password). */
   message: string;
-  /** The WebSocket URL built from `domain`, `security` and `endpoint`. */
+  /** The WebSocket URL built from `domain`, `security` and `endpoint` ('' when none was tried). */
   url: string;
+  /** For the CSP reasons: the directive the page's policy needs, e.g. `script-src 'wasm-unsafe-eval'`. */
+  directive?: string;
+}
+
+/** Ours: why checkClientStatus reports `terminated`, `not_initialized` or `websocket_connection_failed`, when the SDK knows. */
+export interface ClientStatusReason {
+  /** As {@link RegistrationFailure}'s, and `name_in_use`: another client on the page has this userName. */
+  reason: 'csp_wasm' | 'csp_connect_src' | 'load_failed' | 'name_in_use';
+  /** A sentence for people. */
+  message: string;
+  /** For the CSP reasons: the directive the page's policy needs. */
+  directive?: string;
+  /** For `csp_connect_src`: the refused WebSocket URL. */
+  url?: string;
 }
 
 /** Events passed to {@link CallListenerCallback}. */
@@ -497,9 +524,11 @@ declare class ExotelWebClientCore {
   getCallAudioOutputVolume(): number;
   /**
    * Checks whether the SDK is ready to receive a call: first the microphone, then the
-   * WebSocket, then the registration (guide §5.15). Never opens the microphone.
+   * WebSocket, then the registration (guide §5.15). Never opens the microphone. Ours: a second
+   * argument says why, when the SDK knows (a refusal by the page's Content Security Policy names
+   * the directive to add).
    */
-  checkClientStatus(callback: (status: ClientStatus) => void): void;
+  checkClientStatus(callback: (status: ClientStatus, why?: ClientStatusReason) => void): void;
   /** Registers the app's logger (guide §5.17); one slot for the page, as the static form. */
   registerLoggerCallback(callback: LoggerCallback | null): void;
   /**

@@ -71,5 +71,10 @@ async function main(): Promise<void> {
   exWebClient.unregister();
   console.log(exWebClient.call, exWebClient.sipAccountInfo, exWebClient.userName, exotelSDK.version);
   await exWebClient.initWebrtc(sipAccountInfo, (state, phone, failure) => console.log(state, phone, failure?.reason, failure?.url));
+  // Ours: why, with the CSP directive to add; destroy() for React cleanups and logouts.
+  exWebClient.checkClientStatus((s, why) => console.log(s, why?.reason === 'csp_wasm' ? why.directive : why?.message));
+  // @ts-expect-error: the reasons are a literal union
+  exWebClient.checkClientStatus((s, why) => why?.reason === 'csp');
+  await exWebClient.destroy();
 }
 void main;

@@ -53,7 +53,9 @@ fn account(port: &str, user: &str, secret: &JsValue) -> JsValue {
 }
 
 fn ignore_events() -> Function {
-    Closure::<dyn FnMut(JsValue)>::new(|_| {}).into_js_value().unchecked_into()
+    Closure::<dyn FnMut(JsValue)>::new(|_| {})
+        .into_js_value()
+        .unchecked_into()
 }
 
 #[wasm_bindgen_test]
@@ -61,7 +63,11 @@ fn the_password_is_zeroed_when_the_client_is_freed() {
     let secret = js_string("[r8.xjqf.nf.:yL"); // Zq7-wipe-me-9xK
     assert_eq!(occurrences(&secret), 0, "not in memory before the client exists");
     let client = Client::new(account("9", "1001", &secret), ignore_events()).unwrap();
-    assert_eq!(occurrences(&secret), 1, "the core keeps one copy while the client lives");
+    assert_eq!(
+        occurrences(&secret),
+        1,
+        "the core keeps one copy while the client lives"
+    );
     drop(client); // what the shim's free() does
     assert_eq!(occurrences(&secret), 0, "zeroed when the client is freed");
 }

@@ -1,10 +1,11 @@
 // A trapped WebAssembly core (issue 10 item 3), end to end: the guide-style agent page
-// (dist/exotelsdk.js) in a call with a JsSIP far end through Kamailio. The core's test hook
+// (dist/exotelsdk.js, Chromium) in a call with a JsSIP far end through Kamailio, and a
+// registered client in Firefox ESR whose trap comes in a timer callback. The core's test hook
 // (__testTrap, which wants a key no app passes) arms a trap inside the core's borrow for the
 // next input, as an allocation failure would strike. Then the SDK must release the call's
 // media from JS (the far end stops hearing the agent within 1 s), tell the app (callEnded,
 // terminated), start a new core and register again by itself; calls work afterwards.
-import { describe, it } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
 import { callEvents, types } from './agent.mjs';
@@ -107,5 +108,44 @@ describe('a trapped core is contained and recovered (Chromium, dist/exotelsdk.js
     assert.deepEqual(agent.w.pageErrors, [], 'no page error: the guard caught the trap');
     assert.deepEqual(await agent.page.evaluate(() => window.__rejections), [], 'no unhandled rejection');
     assert.equal((await callEvents(agent)).length, 0, 'no call events without a call');
+  });
+});
+
+describe('a trapped core is recovered in Firefox ESR (harness page, a trap in a timer callback)', () => {
+  const stack = new S.Stack();
+  let http;
+  let kam;
+  let browser;
+  before(async () => {
+    http = await S.startHttp(stack);
+    kam = await S.startKamailio(stack, 'trap-firefox');
+    browser = await S.launchFirefox(stack);
+  });
+  after(() => stack.close());
+
+  it('the keep-alive timer hits the armed trap: terminated, then registered again from a new core', T, async () => {
+    const page = await browser.newPage();
+    stack.defer('page', () => page.close().catch(() => {}));
+    const w = S.watchPage(page);
+    await page.goto(http.url('/tests/e2e/pages/harness.html'));
+    const events = () => page.evaluate(() => window.eventsOf('f').map((e) => e[0]));
+    await page.evaluate(([pass, port]) => {
+      window.makeClient('f');
+      // A 5 s keep-alive: the next input after arming is that timer (the page sends nothing else).
+      window.init('f', { ...window.account('1002', pass, port), keepAliveInterval: 5 });
+      window.clients.f.client.DoRegister();
+    }, [S.USERS[1002], kam.port]);
+    await S.waitFor(async () => (await events()).includes('registered'), { message: 'registered' });
+    await page.evaluate((key) => window.clients.f.client._core.__testTrap(key), KEY);
+    await S.waitFor(async () => (await events()).filter((e) => e === 'registered').length === 2, { timeout: 20000, message: 'registered again' });
+    assert.deepEqual(await events(), ['sent_request', 'registered', 'terminated', 'sent_request', 'registered']);
+    const logs = await page.evaluate(() => window.logs.map(([t, m]) => [t, m]));
+    assert.ok(logs.some(([t, m]) => t === 'error' && /WebAssembly core stopped \(unreachable/.test(m)), 'an error names the trap');
+    assert.equal(await page.evaluate(() => window.clients.f.client._core.alive()), true, 'a live core');
+    assert.deepEqual(w.pageErrors.filter((e) => !/unreachable/.test(e)), [], 'no page error but the trap');
+    await page.evaluate(() => window.clients.f.client.destroy());
+    // The new core's binding goes; the dead core's stays until it expires (nothing could
+    // unregister it, and this Kamailio keeps bindings of closed connections).
+    await S.waitFor(async () => (await kam.contacts(1002)).length === 1, { message: "the new core's binding removed" });
   });
 });

@@ -29,7 +29,7 @@ const logsOf = (o) => o.page.evaluate(() => window.logs.slice());
 describe('a trapped core is contained and recovered (Chromium, dist/exotelsdk.js, JsSIP far end)', () => {
   const rig = callRig('trap');
 
-  it('a trap mid-call: media released within 1 s, callEnded then terminated, registered again by itself, the next call works', T, async () => {
+  it('a trap mid-call: media released within 1 s, callEnded then terminated, registered again by itself, the next call works', T, async (t) => {
     const agent = await rig.openAgent({ init: instrument });
     await agent.page.evaluate(watchTraps);
     // At callEnded, what the page's instrumentation sees of the call's media.
@@ -67,6 +67,7 @@ describe('a trapped core is contained and recovered (Chromium, dist/exotelsdk.js
     await new Promise((r) => setTimeout(r, 1000));
     const b = await far.stats(id);
     assert.ok(b.packetsReceived - a.packetsReceived <= 2, `the far end receives no more audio: ${a.packetsReceived} → ${b.packetsReceived} packets in 1 s`);
+    t.diagnostic(`callEnded, media released: ${Math.round(ended.t - trap.t)} ms after the trap; far end from 1 s on: ${b.packetsReceived - a.packetsReceived} packets in 1 s`);
 
     // The app hears the registration end and come back, from a new core, by itself.
     await S.waitFor(async () => (await regStates(agent)).slice(regBefore).includes('registered'), { timeout: 15000, message: 'registered again' });

@@ -1,7 +1,8 @@
 // Connection hints from the browser (standards-and-pitfalls §0.1, "registration survival"):
 // when the network comes back ('online') or the page becomes visible after a while (a laptop
 // waking up, a tab that was throttled in the background), the core checks its WebSocket at
-// once: an open one is pinged (RFC 5626; a dead one is replaced within 10 s), a lost one
+// once: an open one is pinged (RFC 5626), or sent a REGISTER refresh when the server does not
+// answer pings (a dead one is replaced within 10 s, or 5 s), a lost one
 // reconnects without waiting out its backoff, and a call in progress restarts ICE. Without these, a flow that died during sleep
 // would only show at the next re-REGISTER, and calls would be missed until then.
 

@@ -273,6 +273,10 @@ describe('hostile SIP server and hostile app input (Chromium, dist/exotelsdk.js,
     for (const name of ['no Via', 'no Call-ID']) {
       assert.ok(!outcome[name].events.includes('incoming'), `${name}: no call reaches the app: ${table}`);
     }
+    for (const name of ['garbage SDP', 'video only']) {
+      assert.deepEqual(outcome[name].responses.filter(([, m]) => m === 'INVITE').map(([st]) => st), [488], `${name}: 488 at once, nothing rings: ${table}`);
+      assert.ok(!outcome[name].events.includes('incoming'), `${name}: no call reaches the app: ${table}`);
+    }
     for (const name of ['garbage SDP', 'video only', 'negative Content-Length']) {
       assert.ok(!outcome[name].events.includes('connected'), `${name}: never connected: ${table}`);
       assert.ok(outcome[name].responses.every(([st, m]) => m !== 'INVITE' || st < 200 || st >= 400), `${name}: never accepted with a 2xx: ${table}`);

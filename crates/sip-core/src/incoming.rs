@@ -14,6 +14,7 @@ use crate::dialog::Dialog;
 use crate::extensions::{self, supported};
 use crate::message::{HeaderAccess, Headers, Method, Request, Response};
 use crate::reply::response_for;
+use crate::sdp;
 use crate::session::{Session, SessionStart, T1_MS, TIMER_64T1_MS};
 use crate::timer;
 use crate::ua::{Ctx, Event, Level, Output, ALLOW};
@@ -99,6 +100,15 @@ impl InboundCall {
                 ));
             }
         };
+        // §13.3.1.3: an offer we cannot answer is 488, with a Warning saying why.
+        if offer.as_deref().is_some_and(|o| !sdp::offers_audio(o)) {
+            return Err(reject(
+                ctx,
+                488,
+                &[("Warning", "304 - \"no audio stream offered\"")],
+                "its offer has no audio stream we could answer",
+            ));
+        }
         if !body::accepts_sdp(&invite.headers) {
             return Err(reject(
                 ctx,

@@ -46,6 +46,9 @@ pub struct KeepAlive {
     server_answers: bool,
     /// Whether the absence of pongs was already reported.
     silence_reported: bool,
+    /// The pending deadline awaits the answer to a request of ours (a REGISTER probe), which
+    /// every server gives: its silence means a dead flow even from a server that never pongs.
+    awaiting_request: bool,
 }
 
 impl KeepAlive {
@@ -58,6 +61,7 @@ impl KeepAlive {
             pong_deadline: None,
             server_answers: false,
             silence_reported: false,
+            awaiting_request: false,
         }
     }
 
@@ -102,14 +106,30 @@ impl KeepAlive {
         self.link_up = false;
         self.next_ping = None;
         self.pong_deadline = None;
+        self.awaiting_request = false;
+    }
+
+    /// Whether a missing pong proves a dead flow with this server.
+    pub fn server_answers(&self) -> bool {
+        self.server_answers
+    }
+
+    /// A request went out as a probe (see `UserAgent::check_link`): some frame must arrive
+    /// within `within_ms`, or the flow is dead.
+    pub fn expect_answer(&mut self, now: u64, within_ms: u64) {
+        if self.link_up {
+            self.pong_deadline = Some(now + within_ms);
+            self.awaiting_request = true;
+        }
     }
 
     /// A frame arrived: the flow is alive. `pong` when it was a bare CRLF keep-alive.
     pub fn on_frame(&mut self, pong: bool) {
-        if pong && self.pong_deadline.is_some() {
+        if pong && self.pong_deadline.is_some() && !self.awaiting_request {
             self.server_answers = true;
         }
         self.pong_deadline = None;
+        self.awaiting_request = false;
     }
 
     /// Check the flow now (the page became visible again, the network came back): a ping
@@ -137,7 +157,7 @@ impl KeepAlive {
     pub fn on_timeout(&mut self, now: u64, rng: &mut Rng) -> Option<KeepAliveAction> {
         if self.pong_deadline.is_some_and(|d| d <= now) {
             self.pong_deadline = None;
-            if self.server_answers {
+            if self.server_answers || std::mem::take(&mut self.awaiting_request) {
                 self.on_link_down();
                 return Some(KeepAliveAction::Dead);
             }
@@ -252,6 +272,26 @@ mod tests {
         k.set_flow_timer(10, 5_000, &mut rng);
         let at = k.poll_timeout().unwrap();
         assert!((5_000 + 8_000..=5_000 + 10_000).contains(&at), "{at}");
+    }
+
+    #[test]
+    fn an_unanswered_probe_request_means_a_dead_flow_even_from_a_server_that_never_pongs() {
+        let (mut k, mut rng) = up(30_000);
+        k.expect_answer(1_000, 5_000);
+        assert_eq!(k.poll_timeout(), Some(6_000));
+        assert_eq!(k.on_timeout(5_999, &mut rng), None);
+        assert_eq!(k.on_timeout(6_000, &mut rng), Some(KeepAliveAction::Dead));
+        // Answered in time, the flow lives and a later silent ping is not fatal.
+        let (mut k, mut rng) = up(30_000);
+        k.expect_answer(1_000, 5_000);
+        k.on_frame(false);
+        assert!(!k.server_answers(), "a response is not a pong");
+        let t = k.poll_timeout().unwrap();
+        assert_eq!(k.on_timeout(t, &mut rng), Some(KeepAliveAction::Ping));
+        assert_eq!(
+            k.on_timeout(t + PONG_TIMEOUT_MS, &mut rng),
+            Some(KeepAliveAction::ServerSilent)
+        );
     }
 
     #[test]

@@ -261,6 +261,22 @@ impl Registration {
         }
     }
 
+    /// Refreshes the binding now, as a check that the flow still reaches the registrar.
+    /// False when not registered or a REGISTER is already in flight.
+    pub(crate) fn refresh_now(&mut self, ctx: &mut Ctx) -> bool {
+        if !self.want || self.state != RegistrationState::Registered || self.pending.is_some() || !ctx.link_up {
+            return false;
+        }
+        self.refresh_at = None;
+        self.send(ctx, self.requested_expires, None);
+        true
+    }
+
+    /// A REGISTER of ours waits for its final response.
+    pub(crate) fn is_pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
     /// True once after each successful REGISTER: the UA's reconnect backoff starts over.
     pub(crate) fn take_success(&mut self) -> bool {
         std::mem::take(&mut self.succeeded)

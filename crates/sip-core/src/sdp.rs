@@ -42,6 +42,20 @@ impl Direction {
     }
 }
 
+/// Whether an offer could be answered with audio at all: SDP version 0 (RFC 4566 §5.1) and an
+/// audio stream on a real port. Anything else is refused before the agent's phone rings.
+pub fn offers_audio(sdp: &str) -> bool {
+    let mut lines = sdp.lines().map(str::trim);
+    if lines.next() != Some("v=0") {
+        return false;
+    }
+    lines.filter_map(|l| l.strip_prefix("m=audio ")).any(|m| {
+        let port = m.split_whitespace().next().unwrap_or("");
+        let port = port.split('/').next().unwrap_or("");
+        port.parse::<u16>().is_ok_and(|p| p > 0)
+    })
+}
+
 /// The direction of the first audio stream: its own attribute, else the session-level one,
 /// else sendrecv (RFC 3264 §5.1). `None` when there is no audio stream or it is rejected
 /// (port 0): that is neither a hold nor a resume.
@@ -125,6 +139,20 @@ pub fn offer_direction(we_hold: bool, peer_holds: bool) -> Direction {
 mod tests {
     use super::Direction::*;
     use super::*;
+
+    #[test]
+    fn an_offer_without_an_audio_stream_on_a_real_port_is_not_answerable() {
+        let ok = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
+        assert!(offers_audio(ok));
+        assert!(offers_audio(
+            &ok.replace("m=audio 9 ", "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nm=audio 9/2 ")
+        ));
+        assert!(!offers_audio(&ok.replace("m=audio", "m=video")), "video only");
+        assert!(!offers_audio(&ok.replace("m=audio 9", "m=audio 0")), "rejected stream");
+        assert!(!offers_audio("v=banana\r\nm=audio -1 NOPE\r\n\u{0}"), "garbage");
+        assert!(!offers_audio(&ok.replace("m=audio 9", "m=audio -1")));
+        assert!(!offers_audio(""));
+    }
 
     #[test]
     fn answer_table_is_rfc3264_6_1() {

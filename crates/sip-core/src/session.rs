@@ -133,6 +133,8 @@ pub(crate) struct Session {
     last_reinvite: Option<Request>,
     /// We ended the call because our re-INVITE got no final response: its 2xx may still come.
     gave_up_on_invite: bool,
+    /// Our re-INVITE sent on a flow that died before its answer: a late 2xx to it is ACKed.
+    abandoned_invite: Option<Request>,
 }
 
 /// A new session: the caller sends its first 2xx and, as UAS, calls `await_ack` with it.
@@ -183,6 +185,7 @@ impl Session {
             sent_bye: None,
             last_reinvite: None,
             gave_up_on_invite: false,
+            abandoned_invite: None,
         }
     }
 
@@ -283,7 +286,29 @@ impl Session {
     /// The link came back: refresh the dialog's target over the new flow, unless an exchange
     /// in progress does it anyway (every re-INVITE and UPDATE carries our Contact).
     pub fn refresh_flow(&mut self, ctx: &mut Ctx) {
-        if !self.is_confirmed() || self.negotiating() {
+        if !self.is_confirmed() {
+            return;
+        }
+        // Our re-INVITE or UPDATE went out on the old flow: its response is lost with it.
+        // Start it again as a new transaction on the new flow (it refreshes the target too);
+        // a late 2xx to the old one still gets its ACK (the 2xx ACK below).
+        if let Some(Ours {
+            purpose,
+            state: OursState::Sent { request, .. },
+        }) = self.ours.take_if(|o| matches!(o.state, OursState::Sent { .. }))
+        {
+            ctx.log(
+                Level::Info,
+                &format!("link back: our {} again on the new connection", purpose_word(purpose)),
+            );
+            if request.method == Method::Invite {
+                self.rollback(ctx);
+                self.abandoned_invite = Some(request);
+            }
+            self.start_offer(ctx, purpose);
+            return;
+        }
+        if self.negotiating() {
             return;
         }
         ctx.log(

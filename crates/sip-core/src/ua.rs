@@ -248,7 +248,15 @@ pub struct UserAgent {
     /// Whether the current call can reach the far end (path.rs).
     path: Option<CallPath>,
     reconnect_limit_ms: u64,
+    /// A new link is up and the call waits for the REGISTER on it to settle before it
+    /// refreshes its dialog over it: the edge must know the new flow first (RFC 5626 §4.2).
+    call_awaits_registration: bool,
 }
+
+/// How long a connection check's REGISTER may go unanswered before the flow counts as dead.
+/// A registrar on a working path answers within a second; a false alarm costs one reconnect,
+/// which calls survive.
+const PROBE_ANSWER_MS: u64 = 5_000;
 
 /// Ended calls remembered at once; the oldest is forgotten first.
 const MAX_AFTERMATH: usize = 8;
@@ -295,6 +303,7 @@ impl UserAgent {
             reconnect: Backoff::default(),
             path: None,
             reconnect_limit_ms: path::DEFAULT_LIMIT_MS,
+            call_awaits_registration: false,
         }
     }
 
@@ -406,6 +415,20 @@ impl UserAgent {
     pub fn check_link(&mut self, now: u64) {
         match self.link {
             Link::Up => {
+                // A server that never answered a ping proves nothing by its silence; a
+                // REGISTER refresh draws an answer from any registrar.
+                if !self.keepalive.server_answers() {
+                    let mut probed = false;
+                    self.with_registration(now, |r, ctx| probed = r.refresh_now(ctx));
+                    if probed {
+                        self.log(
+                            Level::Debug,
+                            "checking the connection (REGISTER refresh, answer due in 5 s)",
+                        );
+                        self.keepalive.expect_answer(now, PROBE_ANSWER_MS);
+                        return;
+                    }
+                }
                 if let Some(action) = self.keepalive.check_now(now, &mut self.rng) {
                     self.log(Level::Debug, "checking the connection (keep-alive ping)");
                     self.keepalive_action(now, action);
@@ -627,7 +650,8 @@ impl UserAgent {
         self.reconnect.connected(now);
         self.keepalive.on_link_up(now, &mut self.rng);
         // What a call produced during the outage goes first (a hangup's BYE above all), then
-        // the REGISTER, then the call refreshes its dialog's target over the new flow.
+        // the REGISTER, then, once the registrar has answered it, the call refreshes its
+        // dialog's target over the new flow.
         let (held, expired) = self.held.take(now);
         if !held.is_empty() || expired > 0 {
             self.log(
@@ -641,8 +665,8 @@ impl UserAgent {
         for frame in &held {
             queue_send(&mut self.out, frame);
         }
+        self.call_awaits_registration = self.call.is_some();
         self.with_registration(now, |r, ctx| r.on_link_up(ctx));
-        let _ = self.with_call(now, None, |c, ctx| Ok(c.on_link_up(ctx)));
         if let Some(e) = self.path.as_mut().and_then(|p| p.signalling(true, now)) {
             self.out.push_back(Output::Event(Event::Call(e)));
         }
@@ -930,6 +954,7 @@ impl UserAgent {
 
     fn link_lost(&mut self, now: u64, failure: RegistrationFailure) {
         self.set_link(Link::Down);
+        self.call_awaits_registration = false;
         let delay = self.reconnect.failed(now, &mut self.rng);
         if let Some(e) = self.path.as_mut().and_then(|p| p.signalling(false, now)) {
             self.out.push_back(Output::Event(Event::Call(e)));
@@ -981,6 +1006,11 @@ impl UserAgent {
         f(&mut self.registration, &mut ctx);
         if self.registration.take_success() {
             self.reconnect.succeeded(); // the reconnect backoff starts over only now
+        }
+        if self.call_awaits_registration && self.link == Link::Up && !self.registration.is_pending() {
+            // Registered, refused or not registering at all: the call goes on regardless.
+            self.call_awaits_registration = false;
+            let _ = self.with_call(now, None, |c, ctx| Ok(c.on_link_up(ctx)));
         }
         self.sync_link(now);
     }

@@ -146,15 +146,30 @@ fn keep_alive_can_be_turned_off() {
 }
 
 #[test]
-fn check_link_pings_an_open_flow_at_once() {
+fn check_link_pings_an_open_flow_at_once_when_the_server_answers_pings() {
     let mut h = registered_with(&[]);
-    h.advance(5_000);
+    next_ping(&mut h);
+    pong(&mut h);
+    let (pings, requests) = (h.seen.pings, h.seen.requests.len());
     h.ua.check_link(h.now);
     h.drain();
-    assert_eq!(h.seen.pings, 1);
+    assert_eq!(h.seen.pings, pings + 1);
     h.ua.check_link(h.now);
     h.drain();
-    assert_eq!(h.seen.pings, 1, "one ping awaiting its pong at a time");
+    assert_eq!(h.seen.pings, pings + 1, "one ping awaiting its pong at a time");
+    assert_eq!(h.seen.requests.len(), requests, "a ping, not a REGISTER");
+}
+
+#[test]
+fn check_link_sends_one_register_when_the_server_never_answered_a_ping() {
+    let mut h = registered_with(&[]);
+    let (pings, requests) = (h.seen.pings, h.seen.requests.len());
+    h.ua.check_link(h.now);
+    h.ua.check_link(h.now);
+    h.drain();
+    assert_eq!(h.seen.requests.len(), requests + 1, "one check at a time");
+    assert_eq!(h.last().method.as_str(), "REGISTER");
+    assert_eq!(h.seen.pings, pings);
 }
 
 #[test]

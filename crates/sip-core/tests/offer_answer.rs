@@ -433,3 +433,23 @@ fn an_invite_whose_body_we_cannot_read_or_answer_is_refused_at_once() {
     assert_eq!(last_response(&h).status, 406);
     assert_eq!(h.ua.current_call(), None);
 }
+
+#[test]
+fn an_offer_without_audio_or_that_is_not_sdp_at_all_is_488_before_anything_rings() {
+    for (name, body) in [
+        ("video only", OFFER.replace("m=audio", "m=video")),
+        ("garbage", "v=banana\r\nm=audio -1 NOPE\r\n".to_string()),
+        ("rejected audio", OFFER.replace("m=audio 9", "m=audio 0")),
+    ] {
+        let far = Far::new(name);
+        let mut h = registered_harness();
+        feed(&mut h, &far.invite_with("", Some(&body)));
+        assert_eq!(statuses(&h), [488], "{name}: refused at once, no 100/180");
+        assert!(last_response(&h).headers.get("Warning").is_some(), "{name}: says why");
+        assert!(
+            h.take_events().iter().all(|e| !matches!(e, sip_core::Event::Call(_))),
+            "{name}: the app hears of no call"
+        );
+        assert_eq!(h.ua.current_call(), None);
+    }
+}

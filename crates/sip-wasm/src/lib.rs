@@ -89,6 +89,8 @@ impl Client {
         let keepalive_ms = config::keepalive_ms_from_js(&account);
         let contact_transport = config::field(&account, "contactTransport");
         let contact_host = config::contact_host_from_js(&account);
+        let reconnect_limit_ms = config::reconnect_limit_ms_from_js(&account);
+        let outbound = config::outbound_from_js(&account);
         let account = config::account_from_js(&account, env::page_is_https()).map_err(|e| JsError::new(&e))?;
         let mut ua = UserAgent::with_key(account, env::random_key());
         if let Some(ms) = keepalive_ms {
@@ -100,6 +102,10 @@ impl Client {
         if let Some(h) = contact_host {
             ua.set_contact_host(h);
         }
+        if let Some(ms) = reconnect_limit_ms {
+            ua.set_reconnect_limit(ms);
+        }
+        ua.set_outbound(outbound);
         let core = Inner {
             ua,
             clock: env::Clock::new(),

@@ -15,7 +15,10 @@ impl Session {
     // ---- Our offers -----------------------------------------------------------------------
 
     pub(super) fn start_offer(&mut self, ctx: &mut Ctx, purpose: Purpose) {
-        if matches!(purpose, Purpose::Refresh | Purpose::FlowRefresh) && self.peer_allows_update {
+        // A target refresh after reconnecting is a re-INVITE even where UPDATE is allowed:
+        // RFC 3311 makes both target refreshes, but JsSIP 3.x moves its remote target only for
+        // an INVITE (or an UPDATE with a body), and an offer works with every far end.
+        if purpose == Purpose::Refresh && self.peer_allows_update {
             // RFC 4028 §10 prefers UPDATE: no offer, no media work.
             self.send_offer(ctx, purpose, None);
             return;
@@ -124,6 +127,13 @@ impl Session {
                     if let Some((_, ack)) = self.acks.iter().find(|(s, _)| *s == seq) {
                         let ack = ack.clone();
                         ctx.send(&ack);
+                    } else if let Some(old) = self
+                        .abandoned_invite
+                        .take_if(|r| r.cseq().is_some_and(|c| c.seq == seq))
+                    {
+                        // The answer to a re-INVITE we started again after a reconnect: ACK it;
+                        // the one in progress decides the session.
+                        self.send_2xx_ack(ctx, &old, seq);
                     }
                 }
                 Next::Continue

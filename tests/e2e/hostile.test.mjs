@@ -226,7 +226,9 @@ describe('hostile SIP server and hostile app input (Chromium, dist/exotelsdk.js,
     const report = `wasm ${(before / 2 ** 20).toFixed(1)} → ${(after / 2 ** 20).toFixed(1)} MiB, worst stall ${Math.round(lag)} ms, ${Date.now() - t0} ms to the probe's answer, huge frame answered ${JSON.stringify(huge)}, log ${JSON.stringify(logs)}`;
     assert.ok(huge.every(([st]) => st === 513) && (huge.length > 0 || logs.length > 0), `the 64 MiB OPTIONS is answered 513 or dropped with a log line: ${report}`);
     assert.ok(after - before < 8 * 2 ** 20, `wasm memory grew by less than 8 MiB: ${report}`);
-    assert.ok(lag < 1000, `no main-thread stall of 1 s or more: ${report}`);
+    // Chromium's own decoding of a 64 MiB frame takes a few hundred ms on a loaded 2-core box; the
+    // SDK copying it into wasm took 5-7 s.
+    assert.ok(lag < 2000, `no main-thread stall of 2 s or more: ${report}`);
     assert.equal(await responsive(page, 'after the 64 MiB frame'), 'registered');
   });
 

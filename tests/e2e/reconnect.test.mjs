@@ -21,10 +21,10 @@ const perTest = new S.Stack();
 afterEach(() => perTest.close());
 
 /** A relay to this file's Kamailio and the agent page registered through it. */
-async function agentViaRelay(user = '1001') {
+async function agentViaRelay(user = '1001', query = '') {
   const relay = await startRelay(perTest, { target: { host: '127.0.0.1', port: rig.kam.port } });
   const kam = { ...rig.kam, port: relay.port };
-  const agent = await openAgentPage({ ctx: rig.ours, http: rig.http, kam, user, opened: rig.opened, init: instrument });
+  const agent = await openAgentPage({ ctx: rig.ours, http: rig.http, kam, user, opened: rig.opened, init: instrument, query });
   return { relay, agent };
 }
 
@@ -56,8 +56,8 @@ const callIdOf = (text) => (/^(?:Call-ID|i)\s*:\s*(\S+)/im.exec(text) || [])[1];
  * A call up, the WebSocket cut; checks audio through the outage, the events, and that the new
  * flow carries REGISTER and then a target refresh of the call. Returns what the tests go on with.
  */
-async function callThroughCut() {
-  const { relay, agent } = await agentViaRelay();
+async function callThroughCut(query = '') {
+  const { relay, agent } = await agentViaRelay('1001', query);
   const far = await rig.far(1002);
   const id = await connect(agent, far);
   const callId = (await far.info(id)).callId;
@@ -84,6 +84,10 @@ async function callThroughCut() {
     throw new Error(`${e.message}; wire:\n    ${wire(relay, t0)}`);
   });
   assert.ok(reg.t <= refresh.t, `REGISTER before the target refresh:\n    ${wire(relay, t0)}`);
+  // The refresh waits for the registrar's answer: the edge knows the new flow first.
+  const regOk = relay.sip('down', t0).find((f) => !oldConns.includes(f.conn) && /^SIP\/2\.0 200 /.test(f.text) && /^CSeq:\s*\d+ REGISTER/im.test(f.text));
+  assert.ok(regOk && regOk.t <= refresh.t, `the REGISTER's 200 before the target refresh:\n    ${wire(relay, t0)}`);
+  assert.match(refresh.text.split('\r\n')[0], /^INVITE /, 'the target refresh is a re-INVITE (JsSIP moves its target only for INVITE)');
   await waitRtpGrowing(() => agentStats(agent), 'the agent receives audio after the reconnect');
   await waitRtpGrowing(() => far.stats(id), 'the far end receives audio after the reconnect');
   assert.equal((await far.info(id)).ended, false, 'the far end still has the call');
@@ -92,14 +96,14 @@ async function callThroughCut() {
 
 describe('signalling loss mid-call through a relay (Chromium, dist/exotelsdk.js, Kamailio, JsSIP far end)', () => {
   it("the WebSocket is cut mid-call: audio keeps flowing, 'reconnecting' → 'reconnected', REGISTER then a target refresh on the new flow; the far end's BYE then reaches us", T, async () => {
-    const { relay, agent, far, id, t0, oldConns, reg, refresh } = await callThroughCut();
+    // With our `outbound: true`, so edges that support RFC 5626 route to the new flow at once.
+    const { relay, agent, far, id, t0, oldConns, reg, refresh } = await callThroughCut('&outbound=1');
     const ends = (await agent.page.evaluate(() => window.callEvents.length));
     await far.hangup(id);
     await waitCallEventFrom(agent, 'terminated', ends, 10000).catch((e) => {
       throw new Error(`${e.message}; the far end's BYE did not reach us; wire:\n    ${wire(relay, t0)}`);
     });
     assert.ok(relay.sip('down', t0).some((f) => !oldConns.includes(f.conn) && /^BYE /.test(f.text)), `the BYE came down the new flow:\n    ${wire(relay, t0)}`);
-    // RFC 5626 outbound, so edges that support it route to the new flow at once.
     assert.match(reg.text, /^Contact:.*\+sip\.instance=.*/im, 'REGISTER Contact has +sip.instance');
     assert.match(reg.text, /^Contact:.*;reg-id=\d+/im, 'REGISTER Contact has reg-id');
     assert.match(reg.text, /^Supported:.*\boutbound\b/im, 'REGISTER says Supported: outbound');
@@ -108,7 +112,10 @@ describe('signalling loss mid-call through a relay (Chromium, dist/exotelsdk.js,
   });
 
   it('after the reconnect, our Hangup() reaches the far end as a BYE on the new flow', T, async () => {
-    const { relay, agent, far, id, t0, oldConns } = await callThroughCut();
+    const { relay, agent, far, id, t0, oldConns, reg, refresh } = await callThroughCut();
+    // By default the wire is 3.0.10's: no RFC 5626 reg-id or ;ob (ours only with outbound: true).
+    assert.doesNotMatch(reg.text, /;reg-id=/i, 'default REGISTER: no reg-id');
+    assert.doesNotMatch(refresh.text, /^(Contact|m)\s*:.*;ob\b/im, 'default target refresh: no ;ob');
     await agent.page.evaluate(() => window.exWebClient.getCall().Hangup());
     const end = await far.waitEnded(id, 10000).catch((e) => {
       throw new Error(`${e.message}; wire:\n    ${wire(relay, t0)}`);

@@ -41,7 +41,7 @@ impl Drop for Account {
 /// keeps them before the deallocation. What the `zeroize` crate does on wasm32, in a few lines
 /// and ~1 B of brotli instead of 270 (docs/decisions/0003).
 #[allow(unsafe_code)]
-fn wipe(s: &mut String) {
+pub(crate) fn wipe(s: &mut String) {
     // SAFETY: only bytes within the string's length are written, and zeros are valid UTF-8.
     for b in unsafe { s.as_mut_vec() }.iter_mut() {
         // SAFETY: `b` is a valid, aligned, exclusive reference.

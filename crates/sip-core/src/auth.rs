@@ -90,11 +90,13 @@ impl Challenge {
 }
 
 fn hex_hash(alg: Algorithm, parts: &[&str]) -> String {
-    let input = parts.join(":");
+    let mut input = parts.join(":");
     let bytes: Vec<u8> = match alg {
         Algorithm::Md5 => Md5::digest(input.as_bytes()).to_vec(),
         Algorithm::Sha256 => Sha256::digest(input.as_bytes()).to_vec(),
     };
+    // HA1's input is user:realm:password: no copy of the password outlives the hash.
+    crate::account::wipe(&mut input);
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
         let _ = write!(s, "{b:02x}");

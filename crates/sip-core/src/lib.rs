@@ -6,6 +6,8 @@
 // Size guard for the wasm build: one str-slicing panic links ~8 KB (docs/decisions/0002).
 // Tests may slice; library code uses split_once, get, strip_prefix and the like.
 #![cfg_attr(not(test), warn(clippy::string_slice))]
+// The one exception is `account::wipe` (volatile writes that erase the password).
+#![deny(unsafe_code)]
 
 pub mod account;
 mod active;

@@ -51,13 +51,16 @@ pub fn account_from_js(obj: &JsValue, page_is_https: bool) -> Result<Account, St
     {
         return Err("sipAccountInfo.sipdomain must be a host name".into());
     }
-    Ok(Account {
+    let account = Account {
         auth_user,
         sip_domain,
         password,
         display_name: field(obj, "displayName"),
         ws_url,
-    })
+    };
+    // What is printed on the wire is checked here, once, with the reason (RFC 3261 §25.1).
+    sip_core::wire::check_account(&account).map_err(|e| format!("sipAccountInfo: {e}"))?;
+    Ok(account)
 }
 
 /// Media options: `iceServers` (ours; an RTCIceServer array, default 3.0.10's Google STUN)

@@ -24,6 +24,7 @@ pub struct Socket {
     _on_open: Closure<dyn FnMut(Event)>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_close: Closure<dyn FnMut(CloseEvent)>,
+    _on_error: Closure<dyn FnMut(Event)>,
 }
 
 impl Socket {
@@ -37,22 +38,33 @@ impl Socket {
         let on_open = Closure::<dyn FnMut(Event)>::new(move |_| d(WsInput::Open));
         let d = deliver.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| d(read_frame(e.data())));
-        let d = deliver;
+        let d = deliver.clone();
         let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
             d(WsInput::Closed {
                 code: e.code(),
                 reason: e.reason(),
             });
         });
+        // `error` should be followed by `close`, but Chromium fires only `error` for a socket
+        // its CSP refuses: whichever comes first ends the socket (the core drops it, which
+        // detaches the other listener).
+        let d = deliver;
+        let on_error = Closure::<dyn FnMut(Event)>::new(move |_| {
+            d(WsInput::Closed {
+                code: 1006,
+                reason: "error".into(),
+            });
+        });
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        // `error` is always followed by `close`, which carries the detail; one path handles both.
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(Socket {
             ws,
             _on_open: on_open,
             _on_message: on_message,
             _on_close: on_close,
+            _on_error: on_error,
         })
     }
 
@@ -73,6 +85,7 @@ impl Drop for Socket {
         self.ws.set_onopen(None);
         self.ws.set_onmessage(None);
         self.ws.set_onclose(None);
+        self.ws.set_onerror(None);
         let _ = self.ws.close_with_code(1000);
     }
 }

@@ -5,6 +5,8 @@
 #   scripts/kamailio.sh dump  [RUNDIR]          print `kamcmd ul.dump` (registered bindings)
 # RUNDIR (default tests/.run/kamailio) holds kamailio.log, pgid, pid and the kamcmd socket.
 # KAMAILIO_NONCE_COUNT=0 turns the digest nc-replay check off (default on).
+# KAMAILIO_OUTBOUND=1 starts it as an RFC 5626 edge (-A WITH_OUTBOUND; needs the Debian package
+# kamailio-outbound-modules, see the head of tests/kamailio/kamailio.cfg). Default off.
 set -Eeuo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CFG="$ROOT/tests/kamailio/kamailio.cfg"
@@ -48,11 +50,13 @@ start() {
   rundir=$(cd "$rundir" && pwd)   # kamailio chdirs to /, so paths must be absolute
   rm -f "$rundir/kamailio_ctl" "$rundir/port"
   port_open "$port" && die "port $port is already in use by another process"
+  local defines=()
+  [[ "${KAMAILIO_OUTBOUND:-0}" == 1 ]] && defines+=(-A WITH_OUTBOUND)
   # -DD: stay in the foreground (workers still fork); -E: log to stderr.
   # setsid: own process group (pgid == pid), so stop can kill every worker at once.
   setsid kamailio -DD -E -f "$CFG" -Y "$rundir" -P "$rundir/kamailio.pid" \
     -m 64 -M 8 -A "WS_PORT=$port" -A "CTL_SOCK=\"unix:$rundir/kamailio_ctl\"" \
-    -A "NONCE_COUNT=${KAMAILIO_NONCE_COUNT:-1}" \
+    -A "NONCE_COUNT=${KAMAILIO_NONCE_COUNT:-1}" ${defines[@]+"${defines[@]}"} \
     </dev/null >"$rundir/kamailio.log" 2>&1 &
   pid=$!
   echo "$pid" >"$rundir/pgid"     # setsid execs in place: kamailio's pid is the group id

@@ -15,9 +15,10 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # 1. Debian packages. No `binaryen` (its wasm-opt 108 emits modules that fail to instantiate)
 #    and no `sipp` (not in bookworm; one unknown name makes apt install nothing: SIPp is
 #    `sip-tester`). rtpengine-daemon, baresip-core and sip-tester are the SBC topology of
-#    tests/e2e/sbc-*.test.mjs (media relay, plain SIP phone, scripted SIP peer).
+#    tests/e2e/sbc-*.test.mjs (media relay, plain SIP phone, scripted SIP peer);
+#    kamailio-outbound-modules is the RFC 5626 edge of tests/e2e/outbound-edge.test.mjs.
 apt_pkgs=(chromium chromium-driver firefox-esr kamailio kamailio-websocket-modules
-          kamailio-extra-modules brotli ca-certificates build-essential
+          kamailio-extra-modules kamailio-outbound-modules brotli ca-certificates build-essential
           rtpengine-daemon baresip-core sip-tester)
 command -v node >/dev/null || apt_pkgs+=(nodejs npm)
 missing=()

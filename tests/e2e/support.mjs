@@ -190,15 +190,17 @@ export async function freePort() {
 
 /**
  * Starts a private Kamailio (own port, own RUNDIR under tests/.run/). Returns
- * { port, rundir, dump(), aors(), contacts(user), clear(user?), stop() }.
+ * { port, rundir, dump(), aors(), contacts(user), clear(user?), rpc(...args), stop() }.
+ * `outbound: true` starts it as an RFC 5626 edge (KAMAILIO_OUTBOUND=1, tests/kamailio/kamailio.cfg).
  */
-export async function startKamailio(stack, name = 'e2e') {
+export async function startKamailio(stack, name = 'e2e', { outbound = false } = {}) {
   const rundir = path.join(RUN_BASE, `kamailio-${name}-${process.pid}`);
   let lastErr;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     try {
-      await execFileP('bash', [KAMAILIO_SH, 'start', String(port), rundir], { timeout: 30000 });
+      const env = outbound ? { ...process.env, KAMAILIO_OUTBOUND: '1' } : process.env;
+      await execFileP('bash', [KAMAILIO_SH, 'start', String(port), rundir], { timeout: 30000, env });
       const stop = async () => {
         await execFileP('bash', [KAMAILIO_SH, 'stop', rundir], { timeout: 30000 });
         fs.rmSync(rundir, { recursive: true, force: true });
@@ -213,6 +215,8 @@ export async function startKamailio(stack, name = 'e2e') {
         freeze: () => process.kill(-Number(fs.readFileSync(path.join(rundir, 'pgid'), 'utf8').trim()), 'SIGSTOP'),
         thaw: () => process.kill(-Number(fs.readFileSync(path.join(rundir, 'pgid'), 'utf8').trim()), 'SIGCONT'),
         dump: () => ulDump(rundir),
+        /** `kamcmd <args>` on this instance; resolves its stdout. */
+        rpc: async (...args) => (await execFileP('kamcmd', ['-s', `unix:${rundir}/kamailio_ctl`, ...args.map(String)], { timeout: 10000 })).stdout,
         /** Contacts bound to AoR `user` (an AoR may be 'user' or 'user@domain'). */
         contacts: async (user) => {
           const aors = await ulDump(rundir);

@@ -313,19 +313,7 @@ function openAgent(user = AGENT) {
 /** The far end calls the agent (call number `round`, from 0), which answers; returns the far call id once audio flows. */
 const connect = (agent, f, round = 0) => R.connect(agent, f, { callSid: `CA-hold-${round}`, label: `call ${round}` });
 
-/** The agent calls the far end (makeCall), which answers; returns the far call id once RTP flows both ways. */
-async function connectOutgoing(agent, f) {
-  const connected = await countOf(agent, 'connected');
-  const n = (await f.incoming()).length;
-  assert.equal(await agent.page.evaluate(() => window.exWebClient.makeCall('1002')), true, 'makeCall placed');
-  const id = await farIncoming(f, n);
-  await f.answer(id);
-  await waitCallEvent(agent, 'connected', connected + 1);
-  await f.waitEvent(id, 'confirmed');
-  await waitRtpGrowing(() => agentStats(agent), 'outgoing call: SDK page');
-  await waitRtpGrowing(() => f.stats(id), 'outgoing call: far end');
-  return id;
-}
+const connectOutgoing = (agent, f) => R.connectOutgoing(agent, f, { label: 'outgoing call' });
 
 const callTypes = async (o) => (await callEvents(o)).map((e) => e.type);
 const holdEvents = async (o) => (await sessionStates(o)).filter((s) => /^holdunhold_/.test(s));

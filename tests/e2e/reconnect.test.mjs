@@ -10,89 +10,17 @@
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import * as S from './support.mjs';
-import { openAgentPage } from './agent.mjs';
-import { waitRtpGrowing } from './farend/driver.mjs';
-import { callRig, connect, instrument, agentStats, waitCallEventFrom } from './rig.mjs';
-import { startRelay } from '../net/relay.mjs';
+import { callRig, connect, waitCallEventFrom } from './rig.mjs';
+import * as C from './cut.mjs';
 
 const T = { timeout: 150000 };
 const rig = callRig('reconnect');
 const perTest = new S.Stack();
 afterEach(() => perTest.close());
 
-/** A relay to this file's Kamailio and the agent page registered through it. */
-async function agentViaRelay(user = '1001', query = '') {
-  const relay = await startRelay(perTest, { target: { host: '127.0.0.1', port: rig.kam.port } });
-  const kam = { ...rig.kam, port: relay.port };
-  const agent = await openAgentPage({ ctx: rig.ours, http: rig.http, kam, user, opened: rig.opened, init: instrument, query });
-  return { relay, agent };
-}
-
-const sessionStates = (o) => o.page.evaluate(() => window.sessionEvents.map((e) => e[0]));
-
-/** One line per SIP message the relay saw: "+ms conn dir first-line [CSeq]". */
-function wire(relay, since = 0) {
-  return relay
-    .sip('up', since)
-    .concat(relay.sip('down', since))
-    .sort((a, b) => a.t - b.t)
-    .map((f) => `+${f.t - since}ms #${f.conn} ${f.dir === 'up' ? '→' : '←'} ${f.text.split('\r\n')[0]} [${(/^CSeq:\s*(.*)$/im.exec(f.text) || [])[1] || ''}]`)
-    .join('\n    ');
-}
-
-/** Waits for SessionCallback `state` at or after index `from`. */
-function waitSession(o, state, from, timeout, relay, t0) {
-  return S.waitFor(async () => (await sessionStates(o)).slice(from).includes(state), { timeout, message: `SessionCallback('${state}')` }).catch(async (e) => {
-    const st = await sessionStates(o).catch(() => []);
-    throw new Error(`${e.message}; session states ${JSON.stringify(st.slice(from))}; wire since the cut:\n    ${wire(relay, t0)}`);
-  });
-}
-
-/** The first up message on a connection newer than `oldConns` whose start line matches `re`. */
-const upOnNewFlow = (relay, oldConns, re, since) => relay.sip('up', since).find((f) => !oldConns.includes(f.conn) && re.test(f.text.split('\r\n')[0]));
-const callIdOf = (text) => (/^(?:Call-ID|i)\s*:\s*(\S+)/im.exec(text) || [])[1];
-
-/**
- * A call up, the WebSocket cut; checks audio through the outage, the events, and that the new
- * flow carries REGISTER and then a target refresh of the call. Returns what the tests go on with.
- */
-async function callThroughCut(query = '') {
-  const { relay, agent } = await agentViaRelay('1001', query);
-  const far = await rig.far(1002);
-  const id = await connect(agent, far);
-  const callId = (await far.info(id)).callId;
-  const oldConns = relay.open();
-  const states = (await sessionStates(agent)).length;
-  const t0 = Date.now();
-  relay.cut();
-
-  // Media does not cross the relay: it must not notice the signalling outage.
-  await waitRtpGrowing(() => agentStats(agent), 'the agent receives audio through the outage');
-  await waitRtpGrowing(() => far.stats(id), 'the far end receives audio through the outage');
-  await waitSession(agent, 'reconnecting', states, 10000, relay, t0);
-  await waitSession(agent, 'reconnected', states, 40000, relay, t0);
-  const st = (await sessionStates(agent)).slice(states).filter((s) => s === 'reconnecting' || s === 'reconnected');
-  assert.deepEqual(st, ['reconnecting', 'reconnected'], 'reconnecting then reconnected, once each');
-
-  const reg = await S.waitFor(() => upOnNewFlow(relay, oldConns, /^REGISTER /, t0), { timeout: 5000, message: 'a REGISTER on the new flow' }).catch((e) => {
-    throw new Error(`${e.message}; wire:\n    ${wire(relay, t0)}`);
-  });
-  const refresh = await S.waitFor(
-    () => relay.sip('up', t0).find((f) => !oldConns.includes(f.conn) && /^(INVITE|UPDATE) /.test(f.text) && callIdOf(f.text) === callId),
-    { timeout: 10000, message: `a target refresh (re-INVITE or UPDATE) of call ${callId} on the new flow` },
-  ).catch((e) => {
-    throw new Error(`${e.message}; wire:\n    ${wire(relay, t0)}`);
-  });
-  assert.ok(reg.t <= refresh.t, `REGISTER before the target refresh:\n    ${wire(relay, t0)}`);
-  // The refresh waits for the registrar's answer: the edge knows the new flow first.
-  const regOk = relay.sip('down', t0).find((f) => !oldConns.includes(f.conn) && /^SIP\/2\.0 200 /.test(f.text) && /^CSeq:\s*\d+ REGISTER/im.test(f.text));
-  assert.ok(regOk && regOk.t <= refresh.t, `the REGISTER's 200 before the target refresh:\n    ${wire(relay, t0)}`);
-  assert.match(refresh.text.split('\r\n')[0], /^INVITE /, 'the target refresh is a re-INVITE (JsSIP moves its target only for INVITE)');
-  await waitRtpGrowing(() => agentStats(agent), 'the agent receives audio after the reconnect');
-  await waitRtpGrowing(() => far.stats(id), 'the far end receives audio after the reconnect');
-  assert.equal((await far.info(id)).ended, false, 'the far end still has the call');
-  return { relay, agent, far, id, t0, oldConns, reg, refresh };
-}
+const agentViaRelay = (user, query) => C.agentViaRelay(rig, perTest, user, query);
+const callThroughCut = (query = '') => C.callThroughCut(rig, perTest, { query });
+const { wire, upOnNewFlow } = C;
 
 describe('signalling loss mid-call through a relay (Chromium, dist/exotelsdk.js, Kamailio, JsSIP far end)', () => {
   it("the WebSocket is cut mid-call: audio keeps flowing, 'reconnecting' → 'reconnected', REGISTER then a target refresh on the new flow; the far end's BYE then reaches us", T, async () => {

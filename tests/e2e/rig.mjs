@@ -16,14 +16,15 @@ export const AUDIBLE = 0.01;
 /**
  * Registers the file's hooks and returns the rig: { stack, http, kam, ours, theirs, opened,
  * openAgent({user, init, query, ctx}), far(user, ctx), waitBinding(user), checkPageErrors() }.
- * `opened` lists { w, far? } of the running test; the hooks close them.
+ * `opened` lists { w, far? } of the running test; the hooks close them. `kamailio`: options of
+ * S.startKamailio (e.g. { outbound: true }).
  */
-export function callRig(name) {
+export function callRig(name, { kamailio } = {}) {
   const rig = { stack: new S.Stack(), http: null, kam: null, ours: null, theirs: null, opened: [] };
   before(async () => {
     await bundleFarEnd();
     rig.http = await S.startHttp(rig.stack);
-    rig.kam = await S.startKamailio(rig.stack, name);
+    rig.kam = await S.startKamailio(rig.stack, name, kamailio);
     rig.ours = await S.launchChromium(rig.stack, { fakeAudioFile: S.toneWav(440) });
     rig.theirs = await S.launchChromium(rig.stack, { fakeAudioFile: S.toneWav(1000) });
   });
@@ -140,6 +141,24 @@ export async function connect(agent, f, { callSid, label, waitConnected = true }
   await waitCallEventCount(agent, 'ringing', ringing + 1);
   await answer(agent);
   if (waitConnected) await waitCallEventCount(agent, 'connected', connected + 1);
+  await f.waitEvent(id, 'confirmed');
+  await waitRtpGrowing(() => agentStats(agent), at('SDK page'));
+  await waitRtpGrowing(() => f.stats(id), at('far end'));
+  return id;
+}
+
+/**
+ * The agent page calls far end `f` (makeCall), which answers; returns the far call id once RTP
+ * flows both ways. `label` prefixes the RTP wait messages.
+ */
+export async function connectOutgoing(agent, f, { label } = {}) {
+  const at = (what) => (label ? `${label}: ${what}` : what);
+  const connected = await countOf(agent, 'connected');
+  const n = (await f.incoming()).length;
+  assert.equal(await agent.page.evaluate((t) => window.exWebClient.makeCall(t), f.user), true, 'makeCall placed');
+  const id = await farIncoming(f, n);
+  await f.answer(id);
+  await waitCallEventCount(agent, 'connected', connected + 1);
   await f.waitEvent(id, 'confirmed');
   await waitRtpGrowing(() => agentStats(agent), at('SDK page'));
   await waitRtpGrowing(() => f.stats(id), at('far end'));

@@ -444,13 +444,24 @@ export class ExotelWebClient {
         // The failure's reason goes to RegisterEventCallBack as a third argument (old apps
         // take two and never see it); socket failures name the URL.
         let failure;
+        // A failure held back (below) goes first: the next attempt can start within the grace.
+        if (this._heldFailure && !e.late) {
+          const held = this._heldFailure;
+          this._heldFailure = null;
+          clearTimeout(held.timer);
+          this._onCoreEvent(held.e);
+        }
         if (e.state === 'failed' && String(e.reason).startsWith('transport') && !e.late) {
           // Firefox signals a CSP refusal of the socket just after the failure: wait a moment,
           // so that the app hears the cause (csp.js) instead of a bare transport failure.
           const core = this._core;
-          setTimeout(() => {
-            if (this._core === core) this._onCoreEvent({ ...e, late: true });
+          const held = { e: { ...e, late: true } };
+          held.timer = setTimeout(() => {
+            if (this._heldFailure !== held) return;
+            this._heldFailure = null;
+            if (this._core === core) this._onCoreEvent(held.e);
           }, CSP_GRACE_MS);
+          this._heldFailure = held;
           break;
         }
         if (e.state === 'failed' && this._cspReported && String(e.reason).startsWith('transport')) {

@@ -77,14 +77,16 @@ impl ActiveCall {
 
     /// A link opened: an outgoing call's INVITE waiting for it goes; an answered call
     /// refreshes its dialog's target over it (the edge learns the new flow).
-    pub fn on_link_up(&mut self, ctx: &mut Ctx) -> Next {
+    /// Returns whether a target refresh went out, whose outcome `take_flow_outcome` gives later.
+    pub fn on_link_up(&mut self, ctx: &mut Ctx) -> bool {
         if let ActiveCall::Out(c) = self {
             c.on_link_up(ctx);
         }
-        if let Some(s) = self.session() {
-            s.refresh_flow(ctx);
-        }
-        Next::Continue
+        self.session().is_some_and(|s| s.refresh_flow(ctx))
+    }
+
+    pub fn take_flow_outcome(&mut self) -> Option<bool> {
+        self.session().and_then(Session::take_flow_outcome)
     }
 
     /// The call's path stayed lost past the reconnect limit: end it (BYE, CANCEL or a final

@@ -135,6 +135,10 @@ pub(crate) struct Session {
     gave_up_on_invite: bool,
     /// Our re-INVITE sent on a flow that died before its answer: a late 2xx to it is ACKed.
     abandoned_invite: Option<Request>,
+    /// Our request refreshing the target over a new flow awaits its final response.
+    refreshing_flow: bool,
+    /// How that refresh ended, until the UA takes it: the far end reaches us again, or not.
+    flow_outcome: Option<bool>,
 }
 
 /// A new session: the caller sends its first 2xx and, as UAS, calls `await_ack` with it.
@@ -186,6 +190,8 @@ impl Session {
             last_reinvite: None,
             gave_up_on_invite: false,
             abandoned_invite: None,
+            refreshing_flow: false,
+            flow_outcome: None,
         }
     }
 
@@ -284,10 +290,11 @@ impl Session {
     }
 
     /// The link came back: refresh the dialog's target over the new flow, unless an exchange
-    /// in progress does it anyway (every re-INVITE and UPDATE carries our Contact).
-    pub fn refresh_flow(&mut self, ctx: &mut Ctx) {
+    /// in progress does it anyway (every re-INVITE and UPDATE carries our Contact). True when
+    /// a request of ours went for it: its outcome comes later (`take_flow_outcome`).
+    pub fn refresh_flow(&mut self, ctx: &mut Ctx) -> bool {
         if !self.is_confirmed() {
-            return;
+            return false;
         }
         // Our re-INVITE or UPDATE went out on the old flow: its response is lost with it.
         // Start it again as a new transaction on the new flow (it refreshes the target too);
@@ -306,16 +313,31 @@ impl Session {
                 self.abandoned_invite = Some(request);
             }
             self.start_offer(ctx, purpose);
-            return;
+            self.refreshing_flow = true;
+            return true;
         }
         if self.negotiating() {
-            return;
+            return false;
         }
         ctx.log(
             Level::Info,
             "link back: refreshing the call's target over the new connection",
         );
         self.start_offer(ctx, Purpose::FlowRefresh);
+        self.refreshing_flow = true;
+        true
+    }
+
+    /// Our target refresh over a new flow got its final answer: `Some(true)` when the far
+    /// end reaches the call again, `Some(false)` when it was refused (430 Flow Failed, 488...).
+    pub fn take_flow_outcome(&mut self) -> Option<bool> {
+        self.flow_outcome.take()
+    }
+
+    fn flow_refresh_ended(&mut self, ok: bool) {
+        if std::mem::take(&mut self.refreshing_flow) {
+            self.flow_outcome = Some(ok);
+        }
     }
 
     /// SIP INFO with `application/dtmf-relay` (what 3.0.10 always sends).
@@ -396,6 +418,7 @@ impl Session {
             ctx.log(Level::Warn, &format!("{} failed: {failure}", purpose_word(purpose)));
             self.rollback(ctx);
             self.report_failure(ctx, purpose);
+            self.flow_refresh_ended(false);
             return Next::Continue;
         }
         match (&failure, self.applying.take()) {

@@ -628,6 +628,7 @@ impl UserAgent {
         };
         let mut ctx = ctx!(self, now);
         let next = f(call, &mut ctx)?;
+        let flow_outcome = call.take_flow_outcome();
         if let Next::Ended(reason) = next {
             let handle = call.handle();
             let aftermath = call.aftermath(now);
@@ -637,6 +638,8 @@ impl UserAgent {
             self.out.push_back(Output::Media(MediaCommand::Close { call: handle }));
             self.out
                 .push_back(Output::Event(Event::Call(CallEvent::Ended { call: handle, reason })));
+        } else if let Some(ok) = flow_outcome {
+            self.signalling_back(now, ok);
         }
         self.sync_link(now);
         Ok(())
@@ -667,9 +670,22 @@ impl UserAgent {
         }
         self.call_awaits_registration = self.call.is_some();
         self.with_registration(now, |r, ctx| r.on_link_up(ctx));
-        if let Some(e) = self.path.as_mut().and_then(|p| p.signalling(true, now)) {
-            self.out.push_back(Output::Event(Event::Call(e)));
+    }
+
+    /// The call's signalling path is back (`ok`): the far end reaches it over the new flow, or
+    /// it had nothing to refresh. Refused, the call cannot come back and ends now.
+    fn signalling_back(&mut self, now: u64, ok: bool) {
+        if ok {
+            if let Some(e) = self.path.as_mut().and_then(|p| p.signalling(true, now)) {
+                self.out.push_back(Output::Event(Event::Call(e)));
+            }
+            return;
         }
+        self.log(
+            Level::Warn,
+            "the far end cannot reach the call over the new connection; ending it",
+        );
+        let _ = self.with_call(now, None, |c, ctx| Ok(c.abandon(ctx)));
     }
 
     /// The WebSocket closed or failed (browsers report errors as a close that follows).
@@ -1010,7 +1026,14 @@ impl UserAgent {
         if self.call_awaits_registration && self.link == Link::Up && !self.registration.is_pending() {
             // Registered, refused or not registering at all: the call goes on regardless.
             self.call_awaits_registration = false;
-            let _ = self.with_call(now, None, |c, ctx| Ok(c.on_link_up(ctx)));
+            let mut refreshing = false;
+            let _ = self.with_call(now, None, |c, ctx| {
+                refreshing = c.on_link_up(ctx);
+                Ok(Next::Continue)
+            });
+            if !refreshing {
+                self.signalling_back(now, true);
+            }
         }
         self.sync_link(now);
     }

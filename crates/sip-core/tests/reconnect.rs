@@ -53,7 +53,6 @@ fn a_call_whose_link_drops_is_reconnecting_and_refreshes_its_target_on_the_new_f
         [Method::Register],
         "re-register first: the refresh waits until the edge knows the new flow"
     );
-    assert_eq!(call_events(&mut h), [CallEvent::Reconnected { call: 1 }]);
     h.reply_ok(300);
     // Then the target refresh: a re-INVITE with our current session even though the far end
     // allows UPDATE (JsSIP moves its target only for an INVITE or an UPDATE with a body).
@@ -73,8 +72,14 @@ fn a_call_whose_link_drops_is_reconnecting_and_refreshes_its_target_on_the_new_f
         refresh.headers.get("Contact").is_some(),
         "a target refresh carries our Contact"
     );
+    assert_eq!(
+        call_events(&mut h),
+        [],
+        "not reconnected before the far end can reach us"
+    );
     answer_request(&mut h, &refresh, 200, ANSWER);
     assert_eq!(h.last().method, Method::Ack);
+    assert_eq!(call_events(&mut h), [CallEvent::Reconnected { call: 1 }]);
     assert_eq!(h.ua.current_call(), Some((1, false)));
     // The far end's BYE now reaches us and ends the call.
     feed(&mut h, &far.in_dialog("BYE"));
@@ -398,4 +403,36 @@ fn a_refresh_waits_for_the_register_but_not_for_a_registrar_that_refuses_it() {
         matches!(h.seen.media.last(), Some(MediaCommand::Reoffer { .. })),
         "the call refreshes its target anyway"
     );
+}
+
+#[test]
+fn a_refused_target_refresh_ends_the_call_as_connection_lost() {
+    // An edge that routes in-dialog requests by flow token answers 430 Flow Failed: the far end
+    // can never reach the call again, so it ends now rather than look reconnected.
+    let mut far = Far::new("rc9");
+    let mut h = connected(&mut far);
+    h.close();
+    wait_for_connect(&mut h);
+    h.open();
+    h.reply_ok(300);
+    h.ua.media_local_sdp(h.now, 1, OFFER);
+    h.drain();
+    let refresh = h.last().clone();
+    assert_eq!(refresh.method, Method::Invite);
+    answer_request(&mut h, &refresh, 430, "");
+    let events = call_events(&mut h);
+    assert!(!events.contains(&CallEvent::Reconnected { call: 1 }), "{events:?}");
+    assert!(
+        events.contains(&CallEvent::Ended {
+            call: 1,
+            reason: EndReason::ConnectionLost
+        }),
+        "{events:?}"
+    );
+    assert_eq!(
+        h.last().method,
+        Method::Bye,
+        "a BYE all the same, for edges that route it"
+    );
+    assert_eq!(h.ua.current_call(), None);
 }

@@ -196,6 +196,7 @@ impl Session {
             }
             // §12.2.1.2: a 2xx to a target refresh request replaces the remote target.
             self.dialog.refresh_target(resp);
+            self.flow_refresh_ended(true);
             self.timer.restart(ctx.now, timer::as_uac(&resp.headers));
             if !is_invite {
                 let what = if purpose == Purpose::FlowRefresh {
@@ -293,6 +294,9 @@ impl Session {
                     &format!("{} failed: {} {}", purpose_word(purpose), resp.status, resp.reason),
                 );
                 self.report_failure(ctx, purpose);
+                // Refused, the far end still sends to the dead flow (430 Flow Failed from an
+                // edge that routes by flow token): the UA ends the call, it cannot come back.
+                self.flow_refresh_ended(false);
                 Next::Continue
             }
         }

@@ -108,10 +108,10 @@ export async function recovery(stack, http, kam) {
 }
 
 export function printRecovery({ signalling, path }) {
-  const ms = (x) => (x === null ? `none within ${LIMIT / 1000} s` : `${x} ms`);
+  const ms = (x) => (x === null ? `none within ${LIMIT / 1000} s` : `${Math.round(x)} ms`);
   console.log(`\n(g) recovery once the network is back, ${RUNS} calls each`);
   console.log('    signalling: WebSocket cut mid-call, connections refused 5 s, then let through (media never crosses the relay)');
-  const rec = (x) => (x === null ? 'not emitted within 15 s of the REGISTER 200' : `${x} ms`);
+  const rec = (x) => (x === null ? 'not emitted within 15 s of the REGISTER 200' : `${Math.round(x)} ms`);
   signalling.forEach((r, i) => console.log(`      run ${i + 1}: → REGISTER 200 on the new flow ${ms(r.reg)}; → 'reconnected' ${rec(r.reconnected)}`));
   console.log('    path change: the agent browser\'s address moves mid-call (1 s with none); from the new address up to inbound audio again');
   if (path.error) console.log(`      n/a: ${path.error}`);

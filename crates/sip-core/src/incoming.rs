@@ -14,8 +14,9 @@ use crate::dialog::Dialog;
 use crate::extensions::{self, supported};
 use crate::message::{HeaderAccess, Headers, Method, Request, Response};
 use crate::reply::response_for;
+use crate::resend::{Resend, Tick};
 use crate::sdp;
-use crate::session::{Session, SessionStart, T1_MS, TIMER_64T1_MS};
+use crate::session::{Session, SessionStart};
 use crate::timer;
 use crate::ua::{Ctx, Event, Level, Output, ALLOW};
 
@@ -37,10 +38,7 @@ enum State {
 #[derive(Debug)]
 struct Reliable {
     rseq: u32,
-    response: String,
-    next_retransmit: u64,
-    interval: u64,
-    give_up: u64,
+    resend: Resend,
     acknowledged: bool,
 }
 
@@ -194,10 +192,8 @@ impl InboundCall {
         let text = self.respond(ctx, 180, Some(rseq));
         self.reliable = Some(Reliable {
             rseq,
-            response: text,
-            next_retransmit: ctx.now + T1_MS,
-            interval: T1_MS,
-            give_up: ctx.now + TIMER_64T1_MS,
+            // RFC 3262 §3 doubles without T2's cap.
+            resend: Resend::new(ctx.now, text, u64::MAX),
             acknowledged: false,
         });
     }
@@ -210,7 +206,7 @@ impl InboundCall {
             .reliable
             .as_ref()
             .filter(|r| !r.acknowledged)
-            .map(|r| r.next_retransmit.min(r.give_up));
+            .map(|r| r.resend.poll_timeout());
         [Some(self.ring_deadline), reliable].into_iter().flatten().min()
     }
 
@@ -376,19 +372,19 @@ impl InboundCall {
         let Some(r) = self.reliable.as_mut().filter(|r| !r.acknowledged) else {
             return Next::Continue;
         };
-        if r.give_up <= now {
-            // RFC 3262 §3: a reliable provisional never acknowledged: reject with a 5xx.
-            ctx.log(Level::Warn, "no PRACK for our reliable 180 within 32 s");
-            self.respond(ctx, 500, None);
-            return Next::Ended(EndReason::NoPrack);
+        match r.resend.on_timeout(now) {
+            Tick::GiveUp => {
+                // RFC 3262 §3: a reliable provisional never acknowledged: reject with a 5xx.
+                ctx.log(Level::Warn, "no PRACK for our reliable 180 within 32 s");
+                self.respond(ctx, 500, None);
+                Next::Ended(EndReason::NoPrack)
+            }
+            Tick::Resend => {
+                ctx.send(&r.resend.text);
+                Next::Continue
+            }
+            Tick::Wait => Next::Continue,
         }
-        if r.next_retransmit <= now {
-            r.interval *= 2;
-            r.next_retransmit = now + r.interval;
-            let text = r.response.clone();
-            ctx.send(&text);
-        }
-        Next::Continue
     }
 
     /// Whether `req` is for this call: in its dialog, or aimed at its INVITE transaction.

@@ -29,6 +29,7 @@ mod path;
 pub mod redact;
 pub mod registration;
 mod reply;
+mod resend;
 pub mod rng;
 pub mod sdp;
 mod session;

@@ -14,6 +14,7 @@ use crate::call::{CallError, CallEvent, CallHandle, EndReason, MediaCommand, Med
 use crate::credentials::Credentials;
 use crate::dialog::Dialog;
 use crate::message::{Method, Request};
+use crate::resend::{Resend, Tick};
 use crate::sdp::{audio_direction, offer_direction, Direction};
 use crate::timer::{self, Due, SessionTimer};
 use crate::ua::{Ctx, Event, Level, Output};
@@ -80,10 +81,7 @@ struct Theirs {
 #[derive(Debug)]
 struct AckWait {
     cseq: u32,
-    response: String,
-    next_retransmit: u64,
-    interval: u64,
-    give_up: u64,
+    resend: Resend,
     /// Our 2xx carried the offer: the ACK must carry the answer (§13.2.1).
     expects_answer: bool,
     /// The 2xx to the INVITE that created the call: its ACK confirms the call.
@@ -135,10 +133,17 @@ pub(crate) struct Session {
     gave_up_on_invite: bool,
     /// Our re-INVITE sent on a flow that died before its answer: a late 2xx to it is ACKed.
     abandoned_invite: Option<Request>,
-    /// Our request refreshing the target over a new flow awaits its final response.
-    refreshing_flow: bool,
-    /// How that refresh ended, until the UA takes it: the far end reaches us again, or not.
-    flow_outcome: Option<bool>,
+    /// Our target refresh over a new flow (`refresh_flow`), until the UA takes its outcome.
+    flow_refresh: FlowRefresh,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FlowRefresh {
+    None,
+    /// Our request went out; its final response is awaited.
+    Pending,
+    /// Answered: whether the far end reaches the call again.
+    Ended(bool),
 }
 
 /// A new session: the caller sends its first 2xx and, as UAS, calls `await_ack` with it.
@@ -190,8 +195,7 @@ impl Session {
             last_reinvite: None,
             gave_up_on_invite: false,
             abandoned_invite: None,
-            refreshing_flow: false,
-            flow_outcome: None,
+            flow_refresh: FlowRefresh::None,
         }
     }
 
@@ -215,10 +219,7 @@ impl Session {
     pub fn await_ack(&mut self, ctx: &Ctx, cseq: u32, response: String, expects_answer: bool) {
         self.ack_wait = Some(AckWait {
             cseq,
-            response,
-            next_retransmit: ctx.now + T1_MS,
-            interval: T1_MS,
-            give_up: ctx.now + TIMER_64T1_MS,
+            resend: Resend::new(ctx.now, response, T2_MS),
             expects_answer,
             initial: true,
         });
@@ -236,7 +237,7 @@ impl Session {
     }
 
     pub fn poll_timeout(&self) -> Option<u64> {
-        let ack = self.ack_wait.as_ref().map(|a| a.next_retransmit.min(a.give_up));
+        let ack = self.ack_wait.as_ref().map(|a| a.resend.poll_timeout());
         let ours = match self.ours.as_ref().map(|o| &o.state) {
             Some(OursState::Sent { deadline, .. }) => Some(*deadline),
             Some(OursState::Retry { at }) => Some(*at),
@@ -313,7 +314,7 @@ impl Session {
                 self.abandoned_invite = Some(request);
             }
             self.start_offer(ctx, purpose);
-            self.refreshing_flow = true;
+            self.flow_refresh = FlowRefresh::Pending;
             return true;
         }
         if self.negotiating() {
@@ -324,19 +325,25 @@ impl Session {
             "link back: refreshing the call's target over the new connection",
         );
         self.start_offer(ctx, Purpose::FlowRefresh);
-        self.refreshing_flow = true;
+        self.flow_refresh = FlowRefresh::Pending;
         true
     }
 
     /// Our target refresh over a new flow got its final answer: `Some(true)` when the far
     /// end reaches the call again, `Some(false)` when it was refused (430 Flow Failed, 488...).
     pub fn take_flow_outcome(&mut self) -> Option<bool> {
-        self.flow_outcome.take()
+        match self.flow_refresh {
+            FlowRefresh::Ended(ok) => {
+                self.flow_refresh = FlowRefresh::None;
+                Some(ok)
+            }
+            _ => None,
+        }
     }
 
     fn flow_refresh_ended(&mut self, ok: bool) {
-        if std::mem::take(&mut self.refreshing_flow) {
-            self.flow_outcome = Some(ok);
+        if self.flow_refresh == FlowRefresh::Pending {
+            self.flow_refresh = FlowRefresh::Ended(ok);
         }
     }
 
@@ -479,18 +486,16 @@ impl Session {
     pub fn on_timeout(&mut self, ctx: &mut Ctx) -> Next {
         let now = ctx.now;
         if let Some(ack) = self.ack_wait.as_mut() {
-            if ack.give_up <= now {
-                let initial = ack.initial;
-                self.ack_wait = None;
-                ctx.log(Level::Warn, "no ACK for our 200 OK within 32 s; hanging up");
-                self.bye(ctx, "SIP;cause=408;text=\"ACK timeout\"");
-                return Next::Ended(if initial { EndReason::NoAck } else { EndReason::Timeout });
-            }
-            if ack.next_retransmit <= now {
-                ack.interval = (ack.interval * 2).min(T2_MS);
-                ack.next_retransmit = now + ack.interval;
-                let text = ack.response.clone();
-                ctx.send(&text);
+            match ack.resend.on_timeout(now) {
+                Tick::GiveUp => {
+                    let initial = ack.initial;
+                    self.ack_wait = None;
+                    ctx.log(Level::Warn, "no ACK for our 200 OK within 32 s; hanging up");
+                    self.bye(ctx, "SIP;cause=408;text=\"ACK timeout\"");
+                    return Next::Ended(if initial { EndReason::NoAck } else { EndReason::Timeout });
+                }
+                Tick::Resend => ctx.send(&ack.resend.text),
+                Tick::Wait => {}
             }
         }
         match self.ours.as_ref().map(|o| (o.purpose, &o.state)) {

@@ -85,10 +85,7 @@ fn a_target_refresh_moves_where_our_requests_go() {
     assert_eq!(h.last().uri, "sip:newfar@10.0.0.77", "§12.2.2: the re-INVITE's Contact");
 
     // The 2xx to our own re-INVITE refreshes it too (§12.2.1.2).
-    h.ua.hold(h.now, 1, true).unwrap();
-    h.ua.media_local_sdp(h.now, 1, OFFER);
-    h.drain();
-    let ours = h.last().clone();
+    let ours = our_hold_reinvite(&mut h, OFFER);
     let mut ok = sip_core::message::Response {
         status: 200,
         reason: "OK".into(),
@@ -138,10 +135,7 @@ fn a_481_to_our_info_means_the_dialog_is_gone() {
 fn challenged_requests_in_the_dialog_are_sent_again_with_credentials() {
     let mut far = Far::new("a1");
     let mut h = connected(&mut far);
-    h.ua.hold(h.now, 1, true).unwrap();
-    h.ua.media_local_sdp(h.now, 1, OFFER);
-    h.drain();
-    let reinvite = h.last().clone();
+    let reinvite = our_hold_reinvite(&mut h, OFFER);
     let mut resp = far_response(&reinvite, 407);
     resp.headers
         .push("Proxy-Authenticate", proxy_challenge("example.test", "pn1"));
@@ -295,14 +289,7 @@ fn a_bye_crossing_their_pending_reinvite_completes_it_with_487() {
     feed(&mut h, &far.in_dialog_with("INVITE", "application/sdp", OFFER));
     let reinvite_seq = far.cseq;
     feed(&mut h, &far.in_dialog("BYE"));
-    let finals: Vec<(u16, String)> = h
-        .seen
-        .responses
-        .iter()
-        .rev()
-        .take(2)
-        .map(|r| (r.status, r.cseq().unwrap().method.to_string()))
-        .collect();
+    let finals = last_responses(&h, 2);
     assert!(finals.contains(&(200, "BYE".to_string())));
     assert!(finals.contains(&(487, "INVITE".to_string())), "{finals:?}");
     assert!(h

@@ -75,14 +75,7 @@ fn a_100rel_invite_gets_a_reliable_180_and_our_200_waits_for_the_prack() {
     feed(&mut h, &prack(&mut far, &format!("{} 10 INVITE", rseq.wrapping_add(5))));
     assert_eq!(last_response(&h).status, 481);
     feed(&mut h, &prack(&mut far, &format!("{rseq} 10 INVITE")));
-    let tail: Vec<(u16, String)> = h
-        .seen
-        .responses
-        .iter()
-        .rev()
-        .take(2)
-        .map(|r| (r.status, r.cseq().unwrap().method.to_string()))
-        .collect();
+    let tail = last_responses(&h, 2);
     assert_eq!(tail, [(200, "INVITE".into()), (200, "PRACK".into())]);
     let retransmitted = responses_with(&h, 180);
     h.advance(8_000);

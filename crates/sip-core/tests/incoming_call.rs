@@ -146,14 +146,7 @@ fn cancel_before_answer_gets_200_and_487() {
     h.ua.answer(h.now, 1).unwrap(); // the agent clicked, the microphone is still opening
     h.take_events();
     feed(&mut h, &far.cancel());
-    let tail: Vec<_> = h
-        .seen
-        .responses
-        .iter()
-        .rev()
-        .take(2)
-        .map(|r| (r.status, r.cseq().unwrap().method.to_string()))
-        .collect();
+    let tail = last_responses(&h, 2);
     assert_eq!(tail, [(487, "INVITE".to_string()), (200, "CANCEL".to_string())]);
     let reason = Some("SIP;cause=487;text=\"caller gave up\"".to_string());
     assert_eq!(

@@ -145,10 +145,7 @@ fn far_end_hold_is_answered_by_the_direction_table() {
 fn glare_is_491_both_ways_and_retried_after_the_14_1_delay() {
     let mut far = Far::new("m4");
     let mut h = connected(&mut far);
-    h.ua.hold(h.now, 1, true).unwrap();
-    h.ua.media_local_sdp(h.now, 1, NEW_SDP);
-    h.drain();
-    let ours = h.last().clone();
+    let ours = our_hold_reinvite(&mut h, NEW_SDP);
     // Their re-INVITE crosses ours.
     feed(&mut h, &far.in_dialog_with("INVITE", "application/sdp", OFFER));
     assert_eq!(last_response(&h).status, 491);
@@ -207,10 +204,7 @@ fn failed_hold_leaves_the_call_usable() {
     // 481 to a re-INVITE means the dialog is gone (§14.1): BYE and end.
     let mut far = Far::new("m6");
     let mut h = connected(&mut far);
-    h.ua.hold(h.now, 1, true).unwrap();
-    h.ua.media_local_sdp(h.now, 1, NEW_SDP);
-    h.drain();
-    let ours = h.last().clone();
+    let ours = our_hold_reinvite(&mut h, NEW_SDP);
     answer_request(&mut h, &ours, 481, "");
     assert_eq!(h.last().method, Method::Bye);
     assert!(matches!(

@@ -236,10 +236,7 @@ fn our_reoffer_that_cannot_be_made_reports_hold_failed_and_allows_the_next() {
 fn a_2xx_to_our_reinvite_without_an_answer_is_acked_and_rolled_back() {
     let mut far = Far::new("rf3");
     let mut h = connected(&mut far);
-    h.ua.hold(h.now, 1, true).unwrap();
-    h.ua.media_local_sdp(h.now, 1, NEW_OFFER);
-    h.drain();
-    let reinvite = h.last().clone();
+    let reinvite = our_hold_reinvite(&mut h, NEW_OFFER);
     answer_request(&mut h, &reinvite, 200, "");
     let ack = h.last().clone();
     assert_eq!(ack.method, Method::Ack);
@@ -253,10 +250,7 @@ fn a_2xx_to_our_reinvite_without_an_answer_is_acked_and_rolled_back() {
 fn an_answer_to_our_reinvite_the_browser_refuses_is_rolled_back() {
     let mut far = Far::new("rf4");
     let mut h = connected(&mut far);
-    h.ua.hold(h.now, 1, true).unwrap();
-    h.ua.media_local_sdp(h.now, 1, NEW_OFFER);
-    h.drain();
-    let reinvite = h.last().clone();
+    let reinvite = our_hold_reinvite(&mut h, NEW_OFFER);
     answer_request(&mut h, &reinvite, 200, ANSWER);
     assert_eq!(call_events(&mut h), [CallEvent::HoldChanged { call: 1, held: true }]);
     h.ua.media_failed(h.now, 1, MediaFailure::Answer("bad fingerprint".into()));
@@ -284,9 +278,7 @@ fn an_offer_while_theirs_is_pending_gets_500_with_retry_after() {
 fn while_our_reinvite_is_out_an_offer_is_glare_but_a_refresh_is_fine() {
     let mut far = Far::new("x2");
     let mut h = connected(&mut far);
-    h.ua.hold(h.now, 1, true).unwrap();
-    h.ua.media_local_sdp(h.now, 1, NEW_OFFER);
-    h.drain();
+    our_hold_reinvite(&mut h, NEW_OFFER);
     feed(&mut h, &far.in_dialog("UPDATE"));
     assert_eq!(last_response(&h).status, 200, "an UPDATE without an offer is no glare");
     feed(&mut h, &far.in_dialog_with("UPDATE", "application/sdp", OFFER));
@@ -297,9 +289,7 @@ fn while_our_reinvite_is_out_an_offer_is_glare_but_a_refresh_is_fine() {
 fn a_reinvite_that_times_out_ends_the_call() {
     let mut far = Far::new("x3");
     let mut h = connected(&mut far);
-    h.ua.hold(h.now, 1, true).unwrap();
-    h.ua.media_local_sdp(h.now, 1, NEW_OFFER);
-    h.drain();
+    our_hold_reinvite(&mut h, NEW_OFFER);
     h.advance(32_000);
     // RFC 3261 §14.1: no response at all to a re-INVITE: the UAC terminates the dialog.
     assert_eq!(h.last().method, Method::Bye);

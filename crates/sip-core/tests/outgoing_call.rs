@@ -4,7 +4,7 @@ mod support;
 
 use sip_core::message::{HeaderAccess, Method, Request};
 use sip_core::{CallError, CallEvent, EndReason, MediaCommand};
-use support::calls::{call_events, dialing, last_invite, respond, ANSWER, OFFER};
+use support::calls::{call_events, dialing, last_invite, our_hold_reinvite, respond, ANSWER, OFFER};
 use support::*;
 
 #[test]
@@ -280,10 +280,7 @@ fn glare_on_our_own_call_waits_2_1_to_4_s() {
     let mut h = dialing();
     respond(&mut h, 200, ANSWER, &[]);
     h.take_events();
-    h.ua.hold(h.now, 1, true).unwrap();
-    h.ua.media_local_sdp(h.now, 1, OFFER);
-    h.drain();
-    let reinvite = h.last().clone();
+    let reinvite = our_hold_reinvite(&mut h, OFFER);
     assert_eq!(reinvite.method, Method::Invite);
     assert!(reinvite.cseq().unwrap().seq > last_invite_before(&h, &reinvite).cseq().unwrap().seq);
     support::calls::answer_request(&mut h, &reinvite, 491, "");

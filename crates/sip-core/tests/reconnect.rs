@@ -28,6 +28,25 @@ fn sent_since(h: &Harness, n: usize) -> Vec<Request> {
     h.seen.requests[n..].to_vec()
 }
 
+/// The registrar answers the REGISTER on the new flow; then the call's target refresh goes: a
+/// re-INVITE with our current session (no hold, no ICE restart). Returns it.
+fn target_refresh(h: &mut Harness) -> Request {
+    h.reply_ok(300);
+    assert!(matches!(
+        h.seen.media.last(),
+        Some(MediaCommand::Reoffer {
+            hold: false,
+            ice_restart: false,
+            ..
+        })
+    ));
+    h.ua.media_local_sdp(h.now, 1, OFFER);
+    h.drain();
+    let refresh = h.last().clone();
+    assert_eq!(refresh.method, Method::Invite);
+    refresh
+}
+
 #[test]
 fn a_call_whose_link_drops_is_reconnecting_and_refreshes_its_target_on_the_new_flow() {
     let mut far = Far::new("rc1");
@@ -53,21 +72,9 @@ fn a_call_whose_link_drops_is_reconnecting_and_refreshes_its_target_on_the_new_f
         [Method::Register],
         "re-register first: the refresh waits until the edge knows the new flow"
     );
-    h.reply_ok(300);
-    // Then the target refresh: a re-INVITE with our current session even though the far end
-    // allows UPDATE (JsSIP moves its target only for an INVITE or an UPDATE with a body).
-    assert!(matches!(
-        h.seen.media.last(),
-        Some(MediaCommand::Reoffer {
-            hold: false,
-            ice_restart: false,
-            ..
-        })
-    ));
-    h.ua.media_local_sdp(h.now, 1, OFFER);
-    h.drain();
-    let refresh = h.last().clone();
-    assert_eq!(refresh.method, Method::Invite);
+    // Then the target refresh: a re-INVITE even though the far end allows UPDATE (JsSIP moves
+    // its target only for an INVITE or an UPDATE with a body).
+    let refresh = target_refresh(&mut h);
     assert!(
         refresh.headers.get("Contact").is_some(),
         "a target refresh carries our Contact"
@@ -92,19 +99,7 @@ fn without_update_the_target_refresh_is_a_reinvite_with_our_current_session() {
     let mut h = connected(&mut far);
     drop_and_reconnect(&mut h);
     h.open();
-    h.reply_ok(300);
-    assert!(matches!(
-        h.seen.media.last(),
-        Some(MediaCommand::Reoffer {
-            hold: false,
-            ice_restart: false,
-            ..
-        })
-    ));
-    h.ua.media_local_sdp(h.now, 1, OFFER);
-    h.drain();
-    let reinvite = h.last().clone();
-    assert_eq!(reinvite.method, Method::Invite);
+    let reinvite = target_refresh(&mut h);
     answer_request(&mut h, &reinvite, 200, ANSWER);
     assert_eq!(h.last().method, Method::Ack);
     assert!(
@@ -203,10 +198,7 @@ fn a_call_ringing_when_the_link_drops_can_be_answered_and_its_200_goes_out_on_th
 fn our_reinvite_lost_with_the_link_is_sent_again_on_the_new_flow() {
     let mut far = Far::new("rc6");
     let mut h = connected(&mut far);
-    h.ua.hold(h.now, 1, true).unwrap();
-    h.ua.media_local_sdp(h.now, 1, OFFER);
-    h.drain();
-    let first = h.last().clone();
+    let first = our_hold_reinvite(&mut h, OFFER);
     drop_and_reconnect(&mut h);
     h.open();
     h.reply_ok(300);
@@ -411,14 +403,9 @@ fn a_refused_target_refresh_ends_the_call_as_connection_lost() {
     // can never reach the call again, so it ends now rather than look reconnected.
     let mut far = Far::new("rc9");
     let mut h = connected(&mut far);
-    h.close();
-    wait_for_connect(&mut h);
+    drop_and_reconnect(&mut h);
     h.open();
-    h.reply_ok(300);
-    h.ua.media_local_sdp(h.now, 1, OFFER);
-    h.drain();
-    let refresh = h.last().clone();
-    assert_eq!(refresh.method, Method::Invite);
+    let refresh = target_refresh(&mut h);
     answer_request(&mut h, &refresh, 430, "");
     let events = call_events(&mut h);
     assert!(!events.contains(&CallEvent::Reconnected { call: 1 }), "{events:?}");

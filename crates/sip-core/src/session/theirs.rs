@@ -2,13 +2,14 @@
 //! CSeq order and retransmissions, BYE, OPTIONS, INFO, re-INVITE and UPDATE with or without an
 //! offer, the ACK and the answer it may carry, and the responses we send.
 
-use super::{AckWait, Applying, OursState, Session, Theirs, T1_MS, TIMER_64T1_MS};
+use super::{AckWait, Applying, OursState, Session, Theirs, T2_MS};
 use crate::aftermath::Reply;
 use crate::body;
 use crate::call::{CallEvent, EndReason, MediaCommand, MediaFailure, Next};
 use crate::extensions::{supported, SUPPORTED_DIALOG};
 use crate::message::{HeaderAccess, Headers, Method, Request};
 use crate::reply::response_for;
+use crate::resend::Resend;
 use crate::sdp::{answer_direction, audio_direction, offer_direction, Direction};
 use crate::timer;
 use crate::ua::{Ctx, Event, Level, Output, ALLOW};
@@ -212,10 +213,7 @@ impl Session {
             let cseq = theirs.request.cseq().map_or(0, |c| c.seq);
             self.ack_wait = Some(AckWait {
                 cseq,
-                response: text,
-                next_retransmit: ctx.now + T1_MS,
-                interval: T1_MS,
-                give_up: ctx.now + TIMER_64T1_MS,
+                resend: Resend::new(ctx.now, text, T2_MS),
                 expects_answer: theirs.offer_holds.is_none(),
                 initial: false,
             });

@@ -84,6 +84,17 @@ pub fn statuses(h: &Harness) -> Vec<u16> {
     h.seen.responses.iter().map(|r| r.status).collect()
 }
 
+/// The last `n` responses the UA sent, newest first, as (status, CSeq method).
+pub fn last_responses(h: &Harness, n: usize) -> Vec<(u16, String)> {
+    h.seen
+        .responses
+        .iter()
+        .rev()
+        .take(n)
+        .map(|r| (r.status, r.cseq().unwrap().method.to_string()))
+        .collect()
+}
+
 pub fn last_response(h: &Harness) -> &Response {
     h.seen.responses.last().expect("no response sent")
 }
@@ -159,10 +170,15 @@ pub fn answered_with(far: &mut Far, invite: &str, sdp: &str) -> Harness {
 
 /// The far end's answer to a request the UA sent (copies Via, From, To, Call-ID, CSeq).
 pub fn answer_request(h: &mut Harness, req: &sip_core::message::Request, status: u16, body: &str) {
-    let mut hd = sip_core::message::Headers::new();
+    let mut hd = Headers::new();
     for name in ["Via", "From", "To", "Call-ID", "CSeq"] {
         hd.push(name, req.headers.get(name).unwrap());
     }
+    feed_response(h, status, hd, body);
+}
+
+/// Feeds the UA a response with `hd` and an SDP `body` (none when empty).
+fn feed_response(h: &mut Harness, status: u16, mut hd: Headers, body: &str) {
     if !body.is_empty() {
         hd.push("Content-Type", "application/sdp");
     }
@@ -174,6 +190,14 @@ pub fn answer_request(h: &mut Harness, req: &sip_core::message::Request, status:
     };
     h.ua.handle_text(h.now, &resp.to_string());
     h.drain();
+}
+
+/// Puts call 1 on hold with `sdp` as our offer; returns the re-INVITE that carries it.
+pub fn our_hold_reinvite(h: &mut Harness, sdp: &str) -> sip_core::message::Request {
+    h.ua.hold(h.now, 1, true).unwrap();
+    h.ua.media_local_sdp(h.now, 1, sdp);
+    h.drain();
+    h.last().clone()
 }
 
 /// An answered, acknowledged incoming call (handle 1).
@@ -218,17 +242,7 @@ pub fn respond_fork(h: &mut Harness, status: u16, body: &str, tag: &str, extra: 
     for (n, v) in extra {
         hd.push(n, *v);
     }
-    if !body.is_empty() {
-        hd.push("Content-Type", "application/sdp");
-    }
-    let resp = Response {
-        status,
-        reason: "R".into(),
-        headers: hd,
-        body: body.into(),
-    };
-    h.ua.handle_text(h.now, &resp.to_string());
-    h.drain();
+    feed_response(h, status, hd, body);
 }
 
 /// `respond_fork` from the one callee (`tag=callee`).

@@ -120,9 +120,8 @@ impl ActiveCall {
     }
 
     pub fn owns_response(&self, resp: &Response) -> bool {
-        use crate::message::HeaderAccess;
         match self {
-            ActiveCall::In(c) => resp.call_id() == Some(c.call_id()),
+            ActiveCall::In(c) => c.owns_response(resp),
             ActiveCall::Out(c) => c.owns_response(resp),
         }
     }

@@ -87,7 +87,7 @@ impl Replies {
 }
 
 fn branch(req: &Request) -> Option<String> {
-    req.top_via().and_then(|v| v.branch().map(str::to_string))
+    req.top_via().and_then(|v| v.transaction_key())
 }
 
 #[derive(Debug, Default)]
@@ -151,7 +151,18 @@ impl Aftermath {
 
     /// A response to one of our requests of the ended call (a refused INVITE sent none).
     pub fn owns_response(&self, resp: &Response) -> bool {
-        !self.is_refusal() && resp.call_id() == Some(self.call_id.as_str())
+        if self.is_refusal() {
+            return false;
+        }
+        // Our tag in From: another dialog (a newer call) may share the Call-ID.
+        let tag = self.dialog.as_ref().map(|d| d.local_tag.clone()).or_else(|| {
+            let from = self.invite.as_ref()?.from_addr()?;
+            from.tag().map(str::to_string)
+        });
+        match tag {
+            Some(tag) => resp.answers_dialog_of(&self.call_id, &tag),
+            None => resp.call_id() == Some(self.call_id.as_str()),
+        }
     }
 
     /// A request for the ended call. True when it was a retransmission (answered again) or
@@ -167,11 +178,18 @@ impl Aftermath {
                 .any(|r| r.method == Method::Invite && r.seq == req.cseq().map_or(0, |c| c.seq));
             return acks_ours;
         }
+        self.resend_reply(ctx, req)
+    }
+
+    /// Re-sends our final response when `req` is a retransmission of a request it answered.
+    pub fn resend_reply(&self, ctx: &mut Ctx, req: &Request) -> bool {
+        if req.call_id() != Some(self.call_id.as_str()) {
+            return false;
+        }
         let Some(reply) = self.replies.iter().find(|r| r.answers(req)) else {
             return false;
         };
-        let text = reply.text.clone();
-        ctx.send(&text);
+        ctx.send(&reply.text);
         true
     }
 

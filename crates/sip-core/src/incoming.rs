@@ -49,6 +49,7 @@ pub(crate) struct InboundCall {
     invite: Request,
     /// The SDP offer of the INVITE; `None` for a late offer (ours goes in the 200).
     offer: Option<String>,
+    /// Its server transaction (`Via::transaction_key`), empty for RFC 2543 peers.
     branch: String,
     call_id: String,
     /// The early dialog, until the 200 hands it to the session.
@@ -127,10 +128,7 @@ impl InboundCall {
                 ));
             }
         };
-        let branch = invite
-            .top_via()
-            .and_then(|v| v.branch().map(str::to_string))
-            .unwrap_or_default();
+        let branch = invite.top_via().and_then(|v| v.transaction_key()).unwrap_or_default();
         send_response(ctx, response_for(&invite, 100, &local_tag));
         let from = invite.from_addr();
         let incoming = IncomingCall {
@@ -210,8 +208,15 @@ impl InboundCall {
         [Some(self.ring_deadline), reliable].into_iter().flatten().min()
     }
 
-    pub fn call_id(&self) -> &str {
-        &self.call_id
+    /// Responses to our requests in this call's dialog.
+    pub fn owns_response(&self, resp: &Response) -> bool {
+        let tag = self
+            .session
+            .as_ref()
+            .map(|s| &s.dialog)
+            .or(self.early.as_ref())
+            .map(|d| d.local_tag.as_str());
+        tag.is_some_and(|t| resp.answers_dialog_of(&self.call_id, t))
     }
 
     /// What the call leaves behind once ended (aftermath.rs).
@@ -395,11 +400,9 @@ impl InboundCall {
             return true;
         }
         // §17.2.3: the INVITE's transaction (its retransmissions, its CANCEL, the ACK of a
-        // non-2xx): same branch, or for RFC 2543 peers without one, the same CSeq number.
-        let branch = req
-            .top_via()
-            .and_then(|v| v.branch().map(str::to_string))
-            .unwrap_or_default();
+        // non-2xx): same branch and sent-by, or for RFC 2543 peers without a branch, the same
+        // CSeq number.
+        let branch = req.top_via().and_then(|v| v.transaction_key()).unwrap_or_default();
         let same_cseq = req.cseq().map(|c| c.seq) == self.invite.cseq().map(|c| c.seq);
         branch == self.branch && (!branch.is_empty() || same_cseq) && req.call_id() == Some(self.call_id.as_str())
     }

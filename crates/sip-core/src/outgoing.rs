@@ -272,7 +272,7 @@ impl OutboundCall {
 
     /// Responses to our INVITE, CANCEL and PRACK, and to our requests in the dialog.
     pub fn owns_response(&self, resp: &Response) -> bool {
-        resp.call_id() == Some(self.call_id.as_str())
+        resp.answers_dialog_of(&self.call_id, &self.local_tag)
     }
 
     /// Requests of the far end in the dialog, or in an early dialog.

@@ -816,6 +816,11 @@ impl UserAgent {
         if let Some(status) = self.refusal(&req) {
             return self.refuse(now, &req, status);
         }
+        // §17.2.3: a request we already answered (refused, or in a call that ended) is the
+        // same transaction when retransmitted, even if a call has its dialog by now.
+        if req.method != Method::Ack && self.in_aftermath(now, |a, ctx| a.resend_reply(ctx, &req)) {
+            return;
+        }
         if self.call.as_ref().is_some_and(|c| c.owns_request(&req)) {
             let _ = self.with_call(now, None, |c, ctx| Ok(c.on_request(ctx, &req)));
             return;

@@ -373,3 +373,69 @@ fn a_2xx_from_another_fork_after_the_call_ended_is_acked_and_ended() {
         "forgotten after three minutes"
     );
 }
+
+// ---- Transactions found by the long fuzz run (issue 10) ---------------------------------------
+
+#[test]
+fn an_invite_reusing_a_calls_branch_from_another_sent_by_is_a_transaction_of_its_own() {
+    // §17.2.3: branch *and* sent-by identify a server transaction.
+    let far = Far::new("t1");
+    let mut h = registered_harness();
+    feed(&mut h, &far.invite());
+    assert_eq!(last_response(&h).status, 180);
+    let other = far
+        .invite()
+        .replace("Via: SIP/2.0/WS 127.0.0.1:5066;", "Via: SIP/2.0/WS 127.0.0.9:5066;");
+    feed(&mut h, &other);
+    let resp = last_response(&h);
+    assert_eq!(resp.status, 486, "a second INVITE, not a retransmission of the first");
+    assert_eq!(resp.top_via().unwrap().host, "127.0.0.9:5066");
+    assert_eq!(h.ua.current_call(), Some((1, true)), "the first call still rings");
+}
+
+#[test]
+fn a_retransmitted_request_we_refused_gets_the_same_refusal_once_its_dialog_exists() {
+    // The callee's early re-INVITE arrives before our redirected INVITE made its dialog: 481.
+    // Retransmitted after the dialog exists, it is the same transaction: 481 again.
+    let mut h = dialing();
+    respond(&mut h, 180, "", &[]);
+    respond_fork(&mut h, 302, "", "other", &[("Contact", "<sip:1002@gw2.example.test>")]);
+    let early = callee_request(&h, "INVITE", 435, "", "");
+    feed(&mut h, &early);
+    assert_eq!(last_response(&h).status, 481);
+    respond(&mut h, 200, ANSWER, &[]);
+    assert_eq!(h.last().method, Method::Ack);
+    let media = h.seen.media.len();
+    feed(&mut h, &early);
+    assert_eq!(
+        last_responses(&h, 2),
+        [(481, "INVITE".to_string()), (481, "INVITE".to_string())]
+    );
+    assert_eq!(h.seen.media.len(), media, "not taken for a new offerless re-INVITE");
+}
+
+#[test]
+fn a_late_2xx_to_an_ended_calls_reinvite_is_acked_while_a_call_with_the_same_call_id_rings() {
+    let mut far = Far::new("t3");
+    let mut h = connected(&mut far);
+    let reinvite = our_hold_reinvite(&mut h, OFFER);
+    h.ua.hangup(h.now, 1).unwrap();
+    h.drain();
+    // Another dialog of the same Call-ID (§12: the tags tell them apart).
+    let second = far
+        .invite()
+        .replace("tag=far1", "tag=far2")
+        .replace("branch=z9hG4bK-t3", "branch=z9hG4bK-t3b");
+    feed(&mut h, &second);
+    assert_eq!(h.ua.current_call(), Some((2, true)));
+    let acks = h.seen.requests.iter().filter(|r| r.method == Method::Ack).count();
+    answer_request(&mut h, &reinvite, 200, ANSWER);
+    let ack = h.last();
+    assert_eq!(ack.method, Method::Ack, "the ended call's late 2xx gets its ACK");
+    assert_eq!(ack.cseq().unwrap().seq, reinvite.cseq().unwrap().seq);
+    assert_eq!(
+        h.seen.requests.iter().filter(|r| r.method == Method::Ack).count(),
+        acks + 1
+    );
+    assert_eq!(h.ua.current_call(), Some((2, true)), "the ringing call is untouched");
+}

@@ -142,6 +142,12 @@ pub trait HeaderAccess {
     fn to_addr(&self) -> Option<Address> {
         self.hdrs().get("To").and_then(|v| Address::parse(v).ok())
     }
+    /// Whether this message carries `call_id` and, in From, `tag`: for a response, that it
+    /// answers a request of the dialog side whose tag that is (another dialog may share the
+    /// Call-ID, §12).
+    fn answers_dialog_of(&self, call_id: &str, tag: &str) -> bool {
+        self.call_id() == Some(call_id) && self.from_addr().is_some_and(|f| f.tag() == Some(tag))
+    }
     fn top_via(&self) -> Option<Via> {
         self.hdrs().list("Via").next().and_then(|v| Via::parse(v).ok())
     }

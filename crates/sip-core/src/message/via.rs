@@ -49,6 +49,13 @@ impl Via {
     pub fn branch(&self) -> Option<&str> {
         self.params.get("branch")
     }
+
+    /// What identifies a server transaction (§17.2.3): the branch *and* the sent-by, so a
+    /// request that reuses a branch from another host is a transaction of its own. `None`
+    /// without a branch (RFC 2543 peers; callers then match on CSeq).
+    pub fn transaction_key(&self) -> Option<String> {
+        self.branch().map(|b| format!("{b} {}", self.host.to_ascii_lowercase()))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,31 +16,17 @@ const HIDDEN_LONG_MS = 10_000;
 export function watchNetwork(client) {
   const g = globalThis;
   if (client._network || typeof g.addEventListener !== 'function') return;
-  const check = (why) => {
+  // `online` also tells the core that a call's ICE path may be gone (it restarts ICE itself).
+  const check = (why, networkBack) => {
     const core = client._core;
     if (!core || typeof core.checkLink !== 'function') return;
     logger.info(`${why}: checking the connection to the SIP server`);
-    core.checkLink();
+    core.checkLink(networkBack);
   };
   let hiddenAt = null;
   const doc = g.document;
-  // A call up across a network change keeps its old ICE path, which may now be dead: a
-  // restart gathers candidates on the new network (the core also restarts when ICE fails).
-  const restartIce = () => {
-    const rec = client._callRecord;
-    const core = client._core;
-    if (!core || !rec || rec.ended || rec.details.callState !== 'connected' || typeof core.restartIce !== 'function') return;
-    try {
-      core.restartIce(rec.handle);
-    } catch (err) {
-      logger.warn(`network online: no ICE restart for call ${rec.handle}: ${err && err.message ? err.message : err}`);
-    }
-  };
   const n = {
-    online: () => {
-      check('network online');
-      restartIce();
-    },
+    online: () => check('network online', true),
     offline: () => logger.warn('network offline: registration and calls resume when it is back'),
     visibility: () => {
       if (doc.visibilityState === 'hidden') {
@@ -48,7 +34,7 @@ export function watchNetwork(client) {
       } else if (hiddenAt !== null) {
         const away = Date.now() - hiddenAt;
         hiddenAt = null;
-        if (away >= HIDDEN_LONG_MS) check(`page visible again after ${Math.round(away / 1000)} s`);
+        if (away >= HIDDEN_LONG_MS) check(`page visible again after ${Math.round(away / 1000)} s`, false);
       }
     },
   };

@@ -409,9 +409,21 @@ impl UserAgent {
         self.keepalive.set_interval(interval_ms, now, &mut self.rng);
     }
 
+    /// The browser says the network is back (`online`): the connection is checked as in
+    /// `check_link`, and a connected call's media get a new path (an ICE restart, within the
+    /// same rate limit as after an ICE failure): its old candidates may belong to a network
+    /// that is gone.
+    pub fn network_back(&mut self, now: u64) {
+        self.check_link(now);
+        if let Some((call, false)) = self.current_call() {
+            self.restart_ice_limited(now, call, "the network changed");
+        }
+    }
+
     /// The network may have changed (it came back online, or the page became visible after
-    /// sleeping): an open flow is pinged now, so a dead one shows within 10 s; a link waiting
-    /// out its backoff reconnects at once.
+    /// sleeping): an open flow is checked now (a ping, or a REGISTER refresh where the server
+    /// does not pong), so a dead one shows within 10 s; a link waiting out its backoff
+    /// reconnects at once.
     pub fn check_link(&mut self, now: u64) {
         match self.link {
             Link::Up => {
@@ -583,20 +595,25 @@ impl UserAgent {
                 self.out.push_back(Output::Event(Event::Call(e)));
             }
         }
-        // ICE gave up on every candidate pair (a network change, a NAT rebinding): try a
-        // restart, at most one per ICE_RESTART_GAP_MS so a path that stays broken is not hammered.
+        // ICE gave up on every candidate pair (a network change, a NAT rebinding).
         if kind == "ice_connection" && state == "failed" {
-            let recent = self.last_ice_restart.is_some_and(|t| now < t + ICE_RESTART_GAP_MS);
-            if !recent {
-                self.last_ice_restart = Some(now);
-                if let Err(e) = self.restart_ice(now, call) {
-                    let why = match e {
-                        CallError::WrongState(why) => why,
-                        _ => "the call is not connected",
-                    };
-                    self.log(Level::Warn, &format!("ICE failed and cannot be restarted now: {why}"));
-                }
-            }
+            self.restart_ice_limited(now, call, "ICE failed");
+        }
+    }
+
+    /// The one ICE restart policy: at most one per ICE_RESTART_GAP_MS, so a path that stays
+    /// broken is not hammered.
+    fn restart_ice_limited(&mut self, now: u64, call: CallHandle, why: &str) {
+        if self.last_ice_restart.is_some_and(|t| now < t + ICE_RESTART_GAP_MS) {
+            return;
+        }
+        self.last_ice_restart = Some(now);
+        if let Err(e) = self.restart_ice(now, call) {
+            let state = match e {
+                CallError::WrongState(state) => state,
+                _ => "the call is not connected",
+            };
+            self.log(Level::Warn, &format!("{why}; no ICE restart now: {state}"));
         }
     }
 

@@ -423,3 +423,43 @@ fn a_refused_target_refresh_ends_the_call_as_connection_lost() {
     );
     assert_eq!(h.ua.current_call(), None);
 }
+
+#[test]
+fn the_network_back_restarts_a_connected_calls_ice_once_within_the_rate_limit() {
+    let mut far = Far::new("rc10");
+    let mut h = connected(&mut far);
+    let ice_restarts = |h: &Harness| {
+        h.seen
+            .media
+            .iter()
+            .filter(|m| matches!(m, MediaCommand::Reoffer { ice_restart: true, .. }))
+            .count()
+    };
+    h.ua.network_back(h.now);
+    h.drain();
+    assert_eq!(ice_restarts(&h), 1, "a new path for the media on the new network");
+    let reinvite = {
+        h.ua.media_local_sdp(h.now, 1, OFFER);
+        h.drain();
+        h.last().clone()
+    };
+    answer_request(&mut h, &reinvite, 200, ANSWER);
+    // ICE then fails as well (the same network change): one policy, one restart per 10 s.
+    h.advance(3_000);
+    h.ua.media_state(h.now, 1, "ice_connection", "failed");
+    h.ua.network_back(h.now);
+    h.drain();
+    assert_eq!(ice_restarts(&h), 1, "rate-limited");
+    h.advance(10_000);
+    h.ua.network_back(h.now);
+    h.drain();
+    assert_eq!(ice_restarts(&h), 2);
+
+    // A call still ringing has no media path to restart.
+    let far = Far::new("rc11");
+    let mut h = registered_harness();
+    feed(&mut h, &far.invite());
+    h.ua.network_back(h.now);
+    h.drain();
+    assert_eq!(ice_restarts(&h), 0);
+}

@@ -275,12 +275,19 @@ impl Client {
         result.map_err(call_error)
     }
 
-    /// The network may have changed (back online, page visible again): pings an open
-    /// connection so a dead one is replaced within 10 s, and reconnects a lost one now
-    /// instead of after its backoff.
+    /// The network may have changed (page visible again; `network_back`: the browser's
+    /// `online`): checks an open connection so a dead one is replaced within 10 s, reconnects a
+    /// lost one now instead of after its backoff, and after `online` restarts a connected
+    /// call's ICE (the core's one rate-limited policy).
     #[wasm_bindgen(js_name = checkLink)]
-    pub fn check_link(&self) {
-        feed(&self.inner, |ua, now| ua.check_link(now));
+    pub fn check_link(&self, network_back: bool) {
+        feed(&self.inner, |ua, now| {
+            if network_back {
+                ua.network_back(now)
+            } else {
+                ua.check_link(now)
+            }
+        });
     }
 
     /// The WebSocket URL built from the account (3.0.10's rules), for diagnostics.

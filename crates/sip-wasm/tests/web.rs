@@ -252,7 +252,7 @@ async fn device_and_media_calls_without_a_call_fail_cleanly_or_wait_for_the_next
     assert!(client.call_stats(7).is_err());
     assert!(client.restart_ice(7).is_err());
     assert!(client.set_muted(7, true).is_err());
-    client.check_link(); // link down, nothing registered: nothing to do
+    client.check_link(true); // link down, nothing registered: nothing to do
     client.dispose();
 }
 
